@@ -1,0 +1,137 @@
+// Package config reads a service's settings from the environment. Every
+// secret can also come from a file named by the same variable with a _FILE
+// suffix (how Docker secrets are mounted); String masks secrets so the
+// configuration can be logged at start.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// DefaultDatabaseURL is the embedded SQLite file used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "./data/minitwit.db"
+
+// Config holds every setting; a service uses the ones it needs.
+type Config struct {
+	Addr        string // public listener, host:port
+	MetricsAddr string // internal listener for /metrics; empty disables it
+	DatabaseURL string // postgres:// URL or SQLite path
+	LogLevel    string
+
+	SessionKey        string // signs web session cookies; same on every web replica
+	SimulatorUser     string
+	SimulatorPassword string
+	FollowerURL       string // base URL of the follower service; empty: in-process
+	BcryptCost        int
+	Version           string
+}
+
+// Load reads the environment. defaultAddr and defaultMetrics are the
+// service's own defaults.
+func Load(defaultAddr, defaultMetrics string) (Config, error) {
+	c := Config{
+		Addr:              env("ADDR", defaultAddr),
+		MetricsAddr:       env("METRICS_ADDR", defaultMetrics),
+		LogLevel:          env("LOG_LEVEL", "info"),
+		FollowerURL:       strings.TrimRight(env("FOLLOWER_URL", ""), "/"),
+		Version:           env("VERSION", "dev"),
+		SimulatorUser:     "simulator",
+		SimulatorPassword: "super_safe!",
+	}
+	if port := os.Getenv("PORT"); port != "" && os.Getenv("ADDR") == "" {
+		c.Addr = "127.0.0.1:" + port
+	}
+	var err error
+	if c.DatabaseURL, err = secret("DATABASE_URL", DefaultDatabaseURL); err != nil {
+		return c, err
+	}
+	pw, err := secret("DATABASE_PASSWORD", "")
+	if err != nil {
+		return c, err
+	}
+	if pw != "" {
+		if c.DatabaseURL, err = withPassword(c.DatabaseURL, pw); err != nil {
+			return c, err
+		}
+	}
+	if c.SessionKey, err = secret("SESSION_KEY", ""); err != nil {
+		return c, err
+	}
+	if c.SimulatorUser, err = secret("SIMULATOR_USER", c.SimulatorUser); err != nil {
+		return c, err
+	}
+	if c.SimulatorPassword, err = secret("SIMULATOR_PASSWORD", c.SimulatorPassword); err != nil {
+		return c, err
+	}
+	c.BcryptCost = 10
+	if v := os.Getenv("BCRYPT_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 4 || n > 31 {
+			return c, fmt.Errorf("BCRYPT_COST must be an integer from 4 to 31, got %q", v)
+		}
+		c.BcryptCost = n
+	}
+	return c, nil
+}
+
+// String is the configuration with every secret masked.
+func (c Config) String() string {
+	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s simulator_user=%s simulator_password=%s version=%s",
+		c.Addr, c.MetricsAddr, MaskURL(c.DatabaseURL), c.FollowerURL, c.LogLevel, c.BcryptCost,
+		mask(c.SessionKey), c.SimulatorUser, mask(c.SimulatorPassword), c.Version)
+}
+
+// MaskURL hides the password of a database URL.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func mask(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads KEY, or the file named by KEY_FILE.
+func secret(key, def string) (string, error) {
+	if path := os.Getenv(key + "_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("read %s_FILE: %w", key, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return env(key, def), nil
+}
+
+func withPassword(raw, pw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("DATABASE_PASSWORD needs a postgres:// DATABASE_URL")
+	}
+	user := "postgres"
+	if u.User != nil {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, pw)
+	return u.String(), nil
+}

@@ -1,0 +1,130 @@
+// Package followclient is the typed HTTP client of the follower service. It
+// implements domain.FollowService, so web and api run the same handler code
+// whether the follower graph is in-process or a separate service.
+package followclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"minitwit/shared/domain"
+	"minitwit/shared/httpserver"
+)
+
+// Pair is the body of follow, unfollow and is-following calls.
+type Pair struct {
+	Who  string `json:"who"`
+	Whom string `json:"whom"`
+}
+
+// ErrorBody is what the follower service answers on failure. Kind is one of
+// "not_found", "follow_self", "bad_request", "internal".
+type ErrorBody struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Client calls a follower service at BaseURL.
+type Client struct {
+	BaseURL string
+	HTTP    *http.Client
+}
+
+// New returns a client with a pooled transport and a timeout well inside
+// the simulator's 0.3 s budget for the whole request.
+func New(baseURL string) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return &Client{BaseURL: baseURL, HTTP: &http.Client{Transport: tr, Timeout: 2 * time.Second}}
+}
+
+var _ domain.FollowService = (*Client)(nil)
+
+// Follow makes who follow whom.
+func (c *Client) Follow(ctx context.Context, who, whom string) error {
+	return c.do(ctx, http.MethodPost, "/v1/follow", Pair{who, whom}, nil)
+}
+
+// Unfollow removes who's follow of whom.
+func (c *Client) Unfollow(ctx context.Context, who, whom string) error {
+	return c.do(ctx, http.MethodPost, "/v1/unfollow", Pair{who, whom}, nil)
+}
+
+// IsFollowing tells whether who follows whom.
+func (c *Client) IsFollowing(ctx context.Context, who, whom string) (bool, error) {
+	var out struct {
+		Following bool `json:"following"`
+	}
+	q := url.Values{"who": {who}, "whom": {whom}}
+	err := c.do(ctx, http.MethodGet, "/v1/is-following?"+q.Encode(), nil, &out)
+	return out.Following, err
+}
+
+// Following lists at most limit usernames that who follows.
+func (c *Client) Following(ctx context.Context, who string, limit int) ([]string, error) {
+	var out struct {
+		Follows []string `json:"follows"`
+	}
+	q := url.Values{"who": {who}, "limit": {strconv.Itoa(limit)}}
+	if err := c.do(ctx, http.MethodGet, "/v1/following?"+q.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Follows == nil {
+		out.Follows = []string{}
+	}
+	return out.Follows, nil
+}
+
+// Ping checks the follower service's readiness.
+func (c *Client) Ping(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/readyz", nil, nil)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if id := httpserver.RequestID(ctx); id != "" {
+		req.Header.Set(httpserver.RequestIDHeader, id)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: follower service: %v", domain.ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out != nil {
+			return json.NewDecoder(resp.Body).Decode(out)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	var e ErrorBody
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
+	switch e.Kind {
+	case "not_found":
+		return domain.ErrNotFound
+	case "follow_self":
+		return domain.ErrFollowSelf
+	}
+	return fmt.Errorf("follower service answered %d: %s", resp.StatusCode, e.Message)
+}

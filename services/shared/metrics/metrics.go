@@ -1,0 +1,89 @@
+// Package metrics defines MiniTwit's Prometheus metrics. Each service builds
+// its own registry; nothing is registered globally. Labels hold route
+// templates and fixed words, never user input.
+package metrics
+
+import (
+	"database/sql"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Buckets resolve the simulator's 0.3 s timeout: several below it, 0.3 itself, a few above.
+var Buckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5}
+
+// Metrics is one service's registry and instruments.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	Requests *prometheus.CounterVec   // service, route, method, status
+	Duration *prometheus.HistogramVec // service, route, method
+	InFlight *prometheus.GaugeVec     // service
+
+	UsersRegistered *prometheus.CounterVec // via: web|api
+	MessagesPosted  *prometheus.CounterVec // via: web|api
+	Follows         *prometheus.CounterVec // via
+	Unfollows       *prometheus.CounterVec // via
+	SignIns         *prometheus.CounterVec // result: success|failure
+	LatestID        prometheus.Gauge
+}
+
+// New builds the registry with Go, process and build-info collectors.
+func New(version, commit string) *Metrics {
+	r := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: r,
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_http_requests_total", Help: "HTTP requests answered, by service, route template, method and status.",
+		}, []string{"service", "route", "method", "status"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "minitwit_http_request_duration_seconds", Help: "HTTP request duration by service, route template and method.",
+			Buckets: Buckets,
+		}, []string{"service", "route", "method"}),
+		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "minitwit_http_requests_in_flight", Help: "HTTP requests being served.",
+		}, []string{"service"}),
+		UsersRegistered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_users_registered_total", Help: "Users registered, by interface.",
+		}, []string{"via"}),
+		MessagesPosted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_messages_posted_total", Help: "Messages posted, by interface.",
+		}, []string{"via"}),
+		Follows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_follows_total", Help: "Follow actions that succeeded, by interface.",
+		}, []string{"via"}),
+		Unfollows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_unfollows_total", Help: "Unfollow actions that succeeded, by interface.",
+		}, []string{"via"}),
+		SignIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_signins_total", Help: "Web sign-in attempts by result.",
+		}, []string{"result"}),
+		LatestID: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "minitwit_simulator_latest_id", Help: "The latest simulator action id stored by this replica.",
+		}),
+	}
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "minitwit_build_info", Help: "Build version and commit; always 1.",
+	}, []string{"version", "commit"})
+	info.WithLabelValues(version, commit).Set(1)
+	r.MustRegister(m.Requests, m.Duration, m.InFlight, m.UsersRegistered, m.MessagesPosted,
+		m.Follows, m.Unfollows, m.SignIns, m.LatestID, info,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector(),
+	)
+	return m
+}
+
+// WatchDB exports connection-pool statistics of db (go_sql_* metrics).
+func (m *Metrics) WatchDB(db *sql.DB, name string) {
+	m.Registry.MustRegister(collectors.NewDBStatsCollector(db, name))
+}
+
+// Handler serves the registry for Prometheus.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}

@@ -1,0 +1,102 @@
+// Package store is the GORM adapter for MiniTwit's domain: it maps rows to
+// domain types and driver errors to domain errors. The same code runs on
+// PostgreSQL (production) and on an embedded SQLite file (local default).
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store implements domain.UserStore, domain.MessageStore,
+// domain.FollowService and domain.LatestStore on one database.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Open connects to databaseURL: a postgres:// (or postgresql://) URL, or a
+// path to an SQLite file ("sqlite:" prefix optional) created on first use.
+func Open(databaseURL string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		db, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		return &Store{db: db, dialect: "postgres"}, nil
+	}
+
+	path := strings.TrimPrefix(databaseURL, "sqlite:")
+	if path == "" {
+		return nil, fmt.Errorf("empty database path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	db, err = gorm.Open(sqlite.Open(dsn), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One connection serialises writers, so SQLite never answers "database is
+	// locked" under concurrent requests; local mode does not need more.
+	sqlDB.SetMaxOpenConns(1)
+	return &Store{db: db, dialect: "sqlite"}, nil
+}
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB exposes the GORM handle to migrations, admin commands and pool metrics.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}

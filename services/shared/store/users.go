@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+
+	"minitwit/shared/domain"
+)
+
+func (r userRow) toDomain() domain.User {
+	return domain.User{ID: r.ID, Username: r.Username, Email: r.Email, PwHash: r.PwHash}
+}
+
+// CreateUser stores u; domain.ErrUsernameTaken when the name is in use.
+func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, error) {
+	row := userRow{Username: u.Username, Email: u.Email, PwHash: u.PwHash}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return domain.User{}, translate(err)
+	}
+	return row.toDomain(), nil
+}
+
+// UserByName looks a user up by exact username.
+func (s *Store) UserByName(ctx context.Context, username string) (domain.User, error) {
+	var row userRow
+	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&row).Error
+	return row.toDomain(), translate(err)
+}
+
+// UserByID looks a user up by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
+	var row userRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	return row.toDomain(), translate(err)
+}
+
+// UpdatePasswordHash replaces the stored hash of user id.
+func (s *Store) UpdatePasswordHash(ctx context.Context, id int64, hash string) error {
+	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).Update("pw_hash", hash)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.ErrNotFound
+	}
+	return nil
+}
