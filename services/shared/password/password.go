@@ -54,5 +54,5 @@ func (h Hasher) Verify(hash, pw string) (ok, rehash bool) {
 // verifyLegacy checks hashes of earlier MiniTwit deployments. legacy is
 // false when hash is in no known legacy format.
 func verifyLegacy(hash, pw string) (ok, legacy bool) {
-	return false, false
+	return verifyWerkzeug(hash, pw)
 }

@@ -1,0 +1,82 @@
+// Command api serves the public simulator API. "api migrate [up|status]"
+// applies or lists schema steps.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"minitwit/api/apihttp"
+	"minitwit/shared/config"
+	"minitwit/shared/domain"
+	"minitwit/shared/followclient"
+	"minitwit/shared/httpserver"
+	"minitwit/shared/logging"
+	"minitwit/shared/metrics"
+	"minitwit/shared/password"
+	"minitwit/shared/store"
+)
+
+// commit is set at build time with -ldflags "-X main.commit=...".
+var commit = "unknown"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cfg, err := config.Load("127.0.0.1:8082", "127.0.0.1:9082")
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(os.Stdout, "api", cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(args) > 0 {
+		return store.RunCommand(ctx, st, args, os.Stdout)
+	}
+	log.WithField("config", cfg.String()).Info("starting")
+
+	m := metrics.New(cfg.Version, commit)
+	if sqlDB, err := st.DB().DB(); err == nil {
+		m.WatchDB(sqlDB, "api")
+	}
+	deps := map[string]domain.Pinger{"database": st}
+	var follows domain.FollowService = st
+	if cfg.FollowerURL != "" {
+		fc := followclient.New(cfg.FollowerURL)
+		follows, deps["follower"] = fc, fc
+	}
+	h := &apihttp.Handler{
+		Users: st, Messages: st, Follows: follows, Latest: st,
+		Hasher:            password.Hasher{Cost: cfg.BcryptCost},
+		SimulatorUser:     cfg.SimulatorUser,
+		SimulatorPassword: cfg.SimulatorPassword,
+		Log:               log, Metrics: m,
+	}
+	r := httpserver.NewEngine("api", log, m, h.InternalError)
+	httpserver.MountHealth(r, deps)
+	h.Mount(r)
+	r.NoRoute(h.NotFound)
+
+	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
+	if cfg.MetricsAddr != "" {
+		servers = append(servers, httpserver.MetricsServer(cfg.MetricsAddr, m))
+	}
+	return httpserver.Serve(ctx, log, servers...)
+}
