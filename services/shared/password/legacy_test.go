@@ -13,6 +13,8 @@ import (
 //	hashlib.pbkdf2_hmac(digest, pw.encode(), salt.encode(), iterations).hex()
 //	hashlib.scrypt(pw.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132*n*r*p).hex()
 //
+// (maxmem only bounds memory; it does not change the key)
+//
 // (python3 -c "$werkzeugPython" with the same cases as JSON on stdin prints them).
 var werkzeugVectors = []struct{ hash, pw string }{
 	{`pbkdf2:sha256:600000$Xp3kQ9LmZ2aB7cD1$82b7ebab47746984087c11700b007de4c8731ada0bb3eac120481a558cef4d0f`, `a"b\c[d]'e`},
@@ -42,13 +44,13 @@ func TestVerifyWerkzeugMalformed(t *testing.T) {
 	pw := werkzeugVectors[2].pw
 	key := good[strings.LastIndex(good, "$")+1:]
 	for _, hash := range []string{
-		"pbkdf2:sha1$saltsalt$" + key,            // no iteration count
-		"pbkdf2:md5:1000$saltsalt$" + key,        // unknown digest
-		"pbkdf2:sha1:0$saltsalt$" + key,          // zero iterations
-		"pbkdf2:sha1:1000$saltsalt$" + key[:8],   // shortened key: must not ease guessing
+		"pbkdf2:sha1$saltsalt$" + key,             // no iteration count
+		"pbkdf2:md5:1000$saltsalt$" + key,         // unknown digest
+		"pbkdf2:sha1:0$saltsalt$" + key,           // zero iterations
+		"pbkdf2:sha1:1000$saltsalt$" + key[:8],    // shortened key: must not ease guessing
 		"pbkdf2:sha1:1000$saltsalt$" + key + "zz", // not hex
-		"pbkdf2:sha1:1000$$" + key,               // empty salt
-		"pbkdf2:sha1:1000$saltsalt",              // no key
+		"pbkdf2:sha1:1000$$" + key,                // empty salt
+		"pbkdf2:sha1:1000$saltsalt",               // no key
 		"pbkdf2:sha1:99999999999$saltsalt$" + key,
 		"scrypt:1048576:64:64$salt$" + strings.Repeat("00", 64), // 8 GiB of memory
 		"scrypt:1024:8$salt$" + strings.Repeat("00", 64),
@@ -78,7 +80,7 @@ for c in json.load(sys.stdin):
         key = hashlib.pbkdf2_hmac(d, pw, salt, int(it))
     else:
         n, r, p = map(int, c["params"].split(":"))
-        key = hashlib.scrypt(pw, salt=salt, n=n, r=r, p=p, maxmem=132*n*r*p)
+        key = hashlib.scrypt(pw, salt=salt, n=n, r=r, p=p, maxmem=256*n*r*p + (1 << 20))
     print(c["kind"] + ":" + c["params"] + "$" + c["salt"] + "$" + key.hex())
 `
 
