@@ -1,0 +1,90 @@
+// Command scenariogen writes a deterministic, realistic simulator scenario
+// (see docs/replay.md) for cmd/replay to send to the API.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"minitwit/minitwit/scenario"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "scenariogen:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("scenariogen", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: scenariogen [-users N] [-actions N] [-seed N] [-delay-mean D] [-start RFC3339] [-first-id N] [-o file]\n")
+		fs.PrintDefaults()
+	}
+	users := fs.Int("users", 300, "number of distinct users to register")
+	actions := fs.Int("actions", 10000, "number of actions (lines) to write")
+	seed := fs.Uint64("seed", 1, "random seed; the same flags and seed give the same file")
+	delayMean := fs.Duration("delay-mean", 0, "mean pause before each action (e.g. 100ms); 0 writes no pauses")
+	start := fs.String("start", "2024-01-01T00:00:00Z", "timestamp of the first action (RFC 3339)")
+	firstID := fs.Int64("first-id", 1, "id of the first action")
+	outPath := fs.String("o", "-", "output file; - is standard output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	t0, err := time.Parse(time.RFC3339Nano, *start)
+	if err != nil {
+		return fmt.Errorf("-start: %w", err)
+	}
+	acts, err := Generate(Options{
+		Users: *users, Actions: *actions, Seed: *seed, FirstID: *firstID,
+		Start: t0, DelayMean: *delayMean,
+	})
+	if err != nil {
+		return err
+	}
+	out := stdout
+	if *outPath != "-" {
+		f, err := os.Create(*outPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := write(out, acts); err != nil {
+		return err
+	}
+	if f, ok := out.(*os.File); ok && out != stdout {
+		return f.Close()
+	}
+	return nil
+}
+
+func write(w io.Writer, acts []scenario.Action) error {
+	bw := bufio.NewWriter(w)
+	sw := scenario.NewWriter(bw)
+	if err := sw.WriteHeader(); err != nil {
+		return err
+	}
+	for _, a := range acts {
+		if err := sw.Write(a); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
