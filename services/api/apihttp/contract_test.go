@@ -20,7 +20,7 @@ import (
 
 const simAuth = "Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh"
 
-func newServer(t *testing.T, db storetest.DB) *httptest.Server {
+func newServer(t testing.TB, db storetest.DB) *httptest.Server {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	m := metrics.New("test", "test")
