@@ -1,0 +1,132 @@
+// Package webui serves MiniTwit's server-rendered web pages (see
+// /work/shared/contract/web-ui.md). It talks to the domain interfaces only,
+// so the same handlers run against an in-process follower graph or the
+// follower service's typed client. Sessions and flashes live in signed
+// cookies: any replica holding the same key serves any user.
+package webui
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/sirupsen/logrus"
+
+	"minitwit/shared/domain"
+	"minitwit/shared/metrics"
+	"minitwit/shared/password"
+)
+
+// MinSessionKeyBytes is the shortest session key New accepts; a shorter one
+// would let an attacker guess it and forge any user's session.
+const MinSessionKeyBytes = 16
+
+// Deps is what the web UI needs from the outside.
+type Deps struct {
+	Users      domain.UserStore
+	Messages   domain.MessageStore
+	Follows    domain.FollowService
+	Hasher     password.Hasher
+	SessionKey []byte // signs session and flash cookies; the same on every replica
+	Log        *logrus.Entry
+	Metrics    *metrics.Metrics
+}
+
+// Handler serves the web UI.
+type Handler struct {
+	users    domain.UserStore
+	messages domain.MessageStore
+	follows  domain.FollowService
+	hasher   password.Hasher
+	cookies  signer
+	log      *logrus.Entry
+	metrics  *metrics.Metrics
+	pages    pages
+	css      []byte
+	cssURL   string
+	origin   *http.CrossOriginProtection
+	now      func() time.Time
+}
+
+// New checks d and parses the templates once.
+func New(d Deps) (*Handler, error) {
+	switch {
+	case d.Users == nil || d.Messages == nil || d.Follows == nil:
+		return nil, errors.New("webui: Users, Messages and Follows are required")
+	case d.Log == nil || d.Metrics == nil:
+		return nil, errors.New("webui: Log and Metrics are required")
+	case len(d.SessionKey) < MinSessionKeyBytes:
+		return nil, fmt.Errorf("webui: the session key must be at least %d bytes", MinSessionKeyBytes)
+	}
+	pg, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	css, err := assets.ReadFile("static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	return &Handler{
+		users:    d.Users,
+		messages: d.Messages,
+		follows:  d.Follows,
+		hasher:   d.Hasher,
+		cookies:  signer{key: append([]byte(nil), d.SessionKey...)},
+		log:      d.Log,
+		metrics:  d.Metrics,
+		pages:    pg,
+		css:      css,
+		// The content hash in the URL lets browsers cache the file for
+		// good and still fetch a new one after a deploy.
+		cssURL: "/static/style.css?v=" + hex.EncodeToString(sum[:6]),
+		origin: http.NewCrossOriginProtection(),
+		now:    time.Now,
+	}, nil
+}
+
+// Mount registers every web route at the root of r. The routes are static
+// words next to "/:username", so they coexist with other static groups such
+// as "/api/" on the same engine.
+func (h *Handler) Mount(r gin.IRouter) {
+	r.GET("/static/style.css", h.styleSheet)
+
+	r.GET("/", h.withViewer, h.homeTimeline)
+	r.GET("/public", h.withViewer, h.publicTimeline)
+	r.GET("/:username", h.withViewer, h.userTimeline)
+
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		r.Handle(method, "/:username/follow", h.sameSite, h.withViewer, h.follow)
+		r.Handle(method, "/:username/unfollow", h.sameSite, h.withViewer, h.unfollow)
+	}
+	r.POST("/add_message", h.sameSite, h.withViewer, h.addMessage)
+
+	r.GET("/login", h.withViewer, h.loginForm)
+	r.POST("/login", h.sameSite, h.withViewer, h.login)
+	r.GET("/register", h.withViewer, h.registerForm)
+	r.POST("/register", h.sameSite, h.withViewer, h.register)
+	r.GET("/logout", h.sameSite, h.logout)
+}
+
+// NotFound answers unmatched routes with the 404 page (engine.NoRoute).
+func (h *Handler) NotFound(c *gin.Context) {
+	h.loadViewer(c)
+	h.errorPage(c, http.StatusNotFound, "")
+}
+
+// InternalError is the clean 500 page for a recovered panic (the onPanic
+// of httpserver.NewEngine). It touches no dependency: whatever panicked may
+// be what is broken.
+func (h *Handler) InternalError(c *gin.Context) {
+	h.errorPage(c, http.StatusInternalServerError, "")
+}
+
+func (h *Handler) styleSheet(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, "text/css; charset=utf-8", h.css)
+}
