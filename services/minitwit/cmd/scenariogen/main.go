@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"minitwit/minitwit/scenario"
+	"minitwit/minitwit/scenario/gen"
 )
 
 func main() {
@@ -47,7 +48,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-start: %w", err)
 	}
-	acts, err := Generate(Options{
+	acts, err := gen.Generate(gen.Options{
 		Users: *users, Actions: *actions, Seed: *seed, FirstID: *firstID,
 		Start: t0, DelayMean: *delayMean,
 	})

@@ -1,4 +1,4 @@
-package main
+package gen
 
 import (
 	"bytes"
@@ -27,7 +27,13 @@ func gen(t *testing.T, users, actions int, seed uint64) []scenario.Action {
 func render(t *testing.T, acts []scenario.Action) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := write(&buf, acts); err != nil {
+	w := scenario.NewWriter(&buf)
+	for _, a := range acts {
+		if err := w.Write(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -221,22 +227,5 @@ func TestDelays(t *testing.T) {
 	}
 	if mean := total / time.Duration(len(acts)); mean < 80*time.Millisecond || mean > 120*time.Millisecond {
 		t.Fatalf("mean delay %v, want about 100ms", mean)
-	}
-}
-
-func TestRunWritesFile(t *testing.T) {
-	var out bytes.Buffer
-	if err := run([]string{"-users", "20", "-actions", "200", "-seed", "9", "-first-id", "1000"}, &out); err != nil {
-		t.Fatal(err)
-	}
-	acts, err := scenario.Parse(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(acts) != 200 || acts[0].ID != 1000 || acts[199].ID != 1199 {
-		t.Fatalf("got %d actions, ids %d..%d", len(acts), acts[0].ID, acts[len(acts)-1].ID)
-	}
-	if err := run([]string{"-users", "0"}, &out); err == nil {
-		t.Fatal("-users 0 accepted")
 	}
 }

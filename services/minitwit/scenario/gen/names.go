@@ -1,4 +1,4 @@
-package main
+package gen
 
 // Name parts mix scripts, diacritics, apostrophes, hyphens and dots because
 // usernames travel in the URL path and in JSON, where each of these has

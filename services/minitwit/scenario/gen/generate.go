@@ -1,4 +1,9 @@
-package main
+// Package gen builds realistic, deterministic simulator scenarios: Unicode
+// usernames with spaces, passwords full of JSON and shell specials, tweets
+// with typographic quotes and emoji, and the follow/unfollow/register edge
+// cases the API contract allows. cmd/scenariogen writes them to a file; tests
+// can call Generate directly.
+package gen
 
 import (
 	"errors"

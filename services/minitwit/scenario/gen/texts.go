@@ -1,4 +1,4 @@
-package main
+package gen
 
 // Tweet fragments: plain ASCII alongside the characters the contract calls
 // out (typographic quotes, em dashes, emoji) and text that must come back
