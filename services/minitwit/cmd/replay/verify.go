@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // checks holds the results of the read-back after the replay. Failures are
@@ -170,7 +171,11 @@ func checkFollows(ctx context.Context, c *client, user string, want, unsure map[
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)
-		ch.fail("follows of %q: %v", user, bad)
+		const shown = 5
+		if len(bad) > shown {
+			bad = append(bad[:shown], fmt.Sprintf("and %d more", len(bad)-shown))
+		}
+		ch.fail("follows of %q: %s", user, strings.Join(bad, ", "))
 	}
 }
 
