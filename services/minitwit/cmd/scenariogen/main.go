@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,11 +15,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "scenariogen:", err)
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
 		os.Exit(2)
 	}
 }
@@ -35,7 +35,7 @@ func run(args []string, stdout io.Writer) error {
 	actions := fs.Int("actions", 10000, "number of actions (lines) to write")
 	seed := fs.Uint64("seed", 1, "random seed; the same flags and seed give the same file")
 	delayMean := fs.Duration("delay-mean", 0, "mean pause before each action (e.g. 100ms); 0 writes no pauses")
-	start := fs.String("start", "2024-01-01T00:00:00Z", "timestamp of the first action (RFC 3339)")
+	start := fs.String("start", "2024-01-01T00:00:00Z", "when the recorded session starts (RFC 3339); timestamps advance from here")
 	firstID := fs.Int64("first-id", 1, "id of the first action")
 	outPath := fs.String("o", "-", "output file; - is standard output")
 	if err := fs.Parse(args); err != nil {
@@ -55,27 +55,22 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := stdout
-	if *outPath != "-" {
-		f, err := os.Create(*outPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
+	if *outPath == "-" {
+		return write(stdout, acts)
 	}
-	if err := write(out, acts); err != nil {
+	f, err := os.Create(*outPath)
+	if err != nil {
 		return err
 	}
-	if f, ok := out.(*os.File); ok && out != stdout {
-		return f.Close()
+	if err := write(f, acts); err != nil {
+		f.Close()
+		return err
 	}
-	return nil
+	return f.Close()
 }
 
 func write(w io.Writer, acts []scenario.Action) error {
-	bw := bufio.NewWriter(w)
-	sw := scenario.NewWriter(bw)
+	sw := scenario.NewWriter(w)
 	if err := sw.WriteHeader(); err != nil {
 		return err
 	}
@@ -84,8 +79,5 @@ func write(w io.Writer, acts []scenario.Action) error {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return sw.Flush()
 }
