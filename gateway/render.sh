@@ -1,0 +1,177 @@
+#!/bin/sh
+# render.sh TEMPLATE OUTPUT writes the gateway's nginx.conf from TEMPLATE and
+# the environment. The container entrypoint and scripts/gateway-local.sh both
+# call it, so production and the local end-to-end run use one configuration.
+#
+# POSIX sh on purpose: the official nginx:alpine image has no bash.
+# Every value is checked against a narrow character set before it reaches the
+# configuration, so a typo in an environment variable fails the start instead
+# of silently opening (or closing) the API.
+set -eu
+
+die() {
+	echo "render.sh: $*" >&2
+	exit 1
+}
+
+[ $# -eq 2 ] || die "usage: render.sh TEMPLATE OUTPUT"
+template=$1
+output=$2
+[ -r "$template" ] || die "cannot read template $template"
+
+: "${SERVER_NAME:=localhost}"
+: "${LISTEN_HOST:=}"
+: "${HTTP_PORT:=80}"
+: "${HTTPS_PORT:=443}"
+: "${PUBLIC_HTTPS_PORT:=443}"
+: "${WEB_UPSTREAM:=web:8081}"
+: "${API_UPSTREAM:=api:8082}"
+: "${ACCEPTED_IPS:=*}"
+: "${TRUSTED_PROXIES:=}"
+: "${TLS_CERT:=/etc/letsencrypt/live/${SERVER_NAME%% *}/fullchain.pem}"
+: "${TLS_KEY:=/etc/letsencrypt/live/${SERVER_NAME%% *}/privkey.pem}"
+: "${ACME_ROOT:=/var/www/acme}"
+: "${RUN_DIR:=/var/cache/nginx/minitwit}"
+: "${ACCESS_LOG:=/dev/stdout}"
+: "${ERROR_LOG:=stderr}"
+: "${MIME_TYPES:=/etc/nginx/mime.types}"
+: "${NGINX_USER:=}"
+: "${WORKER_PROCESSES:=auto}"
+: "${AUTH_RATE:=5r/s}"
+: "${AUTH_BURST:=20}"
+: "${HSTS_MAX_AGE:=63072000}"
+: "${CSP:=default-src 'self'; img-src 'self' https://www.gravatar.com data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'}"
+
+nl='
+'
+
+# only VALUE ALLOWED NAME fails unless VALUE is non-empty and uses only the
+# characters of the bracket expression ALLOWED.
+only() {
+	[ -n "$1" ] || die "$3 is empty"
+	case $1 in
+	*[!$2]*) die "$3 has a character outside [$2]: '$1'" ;;
+	esac
+}
+
+port() {
+	only "$1" '0-9' "$2"
+	if [ "$1" -lt 1 ] || [ "$1" -gt 65535 ]; then die "$2 is not a port: $1"; fi
+}
+
+# each LIST calls "item ITEM" for every comma-separated, space-trimmed entry.
+each() {
+	_rest=$1,
+	while [ -n "$_rest" ]; do
+		_item=${_rest%%,*}
+		_rest=${_rest#*,}
+		_item=$(printf '%s' "$_item" | tr -d ' \t')
+		[ -n "$_item" ] && item "$_item"
+	done
+	return 0
+}
+
+port "$HTTP_PORT" HTTP_PORT
+port "$HTTPS_PORT" HTTPS_PORT
+port "$PUBLIC_HTTPS_PORT" PUBLIC_HTTPS_PORT
+only "$SERVER_NAME" 'A-Za-z0-9.* _-' SERVER_NAME
+only "$AUTH_BURST" '0-9' AUTH_BURST
+case $AUTH_RATE in
+*r/s | *r/m) only "${AUTH_RATE%r/?}" '0-9' AUTH_RATE ;;
+*) die "AUTH_RATE must look like 5r/s or 60r/m: '$AUTH_RATE'" ;;
+esac
+only "$HSTS_MAX_AGE" '0-9' HSTS_MAX_AGE
+only "$WORKER_PROCESSES" 'a-z0-9' WORKER_PROCESSES
+case $CSP in
+*[\"\\\$]* | *"$nl"*) die "CSP must not hold quotes, backslashes, dollars or newlines" ;;
+esac
+for p in "$TLS_CERT" "$TLS_KEY" "$ACME_ROOT" "$RUN_DIR" "$MIME_TYPES"; do
+	only "$p" 'A-Za-z0-9/._+-' "path '$p'"
+done
+for p in "$ACCESS_LOG" "$ERROR_LOG"; do
+	only "$p" 'A-Za-z0-9/._:+-' "log '$p'"
+done
+
+if [ -n "$LISTEN_HOST" ]; then
+	only "$LISTEN_HOST" ']0-9a-fA-F.:[' LISTEN_HOST
+	HTTP_LISTEN=$LISTEN_HOST:$HTTP_PORT
+	HTTPS_LISTEN=$LISTEN_HOST:$HTTPS_PORT
+else
+	HTTP_LISTEN=$HTTP_PORT
+	HTTPS_LISTEN=$HTTPS_PORT
+fi
+
+# Browsers drop ":443" themselves; any other port must be in the redirect.
+REDIRECT_PORT=
+[ "$PUBLIC_HTTPS_PORT" = 443 ] || REDIRECT_PORT=:$PUBLIC_HTTPS_PORT
+
+NGINX_USER_LINE="# workers run as the user that started nginx"
+if [ -n "$NGINX_USER" ]; then
+	only "$NGINX_USER" 'a-z0-9_ -' NGINX_USER
+	NGINX_USER_LINE="user $NGINX_USER;"
+fi
+
+# Upstreams: "host:port" entries. max_fails=0 keeps nginx from benching a
+# replica for a single refused connection (it retries the next one anyway),
+# which matters when Swarm's virtual IP is the only entry.
+item() {
+	only "$1" ']A-Za-z0-9.:_[-' "upstream '$1'"
+	case $1 in *:*) ;; *) die "upstream '$1' needs a port" ;; esac
+	servers="$servers        server $1 max_fails=0;$nl"
+}
+servers=
+each "$WEB_UPSTREAM"
+[ -n "$servers" ] || die "WEB_UPSTREAM is empty"
+WEB_SERVERS=$servers
+servers=
+each "$API_UPSTREAM"
+[ -n "$servers" ] || die "API_UPSTREAM is empty"
+API_SERVERS=$servers
+
+# ACCEPTED_IPS: "*" lets every client use /api/; otherwise only the listed
+# addresses and CIDR blocks do. geo matches $remote_addr, which is the TCP
+# peer unless realip below replaced it for a trusted proxy.
+item() {
+	only "$1" '0-9a-fA-F.:/' "ACCEPTED_IPS entry '$1'"
+	geo="$geo        $1 1;$nl"
+}
+case $ACCEPTED_IPS in
+'*' | ' *' | '* ')
+	GEO_ENTRIES="        default 1;"
+	;;
+*)
+	geo="        default 0;$nl"
+	each "$ACCEPTED_IPS"
+	GEO_ENTRIES=$geo
+	;;
+esac
+
+# TRUSTED_PROXIES: only these peers may name the client in X-Forwarded-For.
+# With none, the header is ignored and the TCP peer is the client.
+item() {
+	only "$1" '0-9a-fA-F.:/' "TRUSTED_PROXIES entry '$1'"
+	realip="$realip    set_real_ip_from $1;$nl"
+}
+realip=
+each "$TRUSTED_PROXIES"
+if [ -n "$realip" ]; then
+	REALIP_CONF="$realip    real_ip_header X-Forwarded-For;$nl    real_ip_recursive on;"
+else
+	REALIP_CONF="    # no trusted proxies: the client address is always the TCP peer"
+fi
+
+export SERVER_NAME HTTP_LISTEN HTTPS_LISTEN REDIRECT_PORT WEB_SERVERS API_SERVERS \
+	GEO_ENTRIES REALIP_CONF TLS_CERT TLS_KEY ACME_ROOT RUN_DIR ACCESS_LOG ERROR_LOG \
+	MIME_TYPES NGINX_USER_LINE WORKER_PROCESSES AUTH_RATE AUTH_BURST HSTS_MAX_AGE CSP
+
+# Only our variables are substituted; nginx's own $variables stay as they are.
+# shellcheck disable=SC2016 # the list names variables for envsubst, unexpanded
+vars='${SERVER_NAME} ${HTTP_LISTEN} ${HTTPS_LISTEN} ${REDIRECT_PORT} ${WEB_SERVERS}
+${API_SERVERS} ${GEO_ENTRIES} ${REALIP_CONF} ${TLS_CERT} ${TLS_KEY} ${ACME_ROOT}
+${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${MIME_TYPES} ${NGINX_USER_LINE}
+${WORKER_PROCESSES} ${AUTH_RATE} ${AUTH_BURST} ${HSTS_MAX_AGE} ${CSP}'
+
+mkdir -p "$RUN_DIR"
+tmp=$output.tmp.$$
+envsubst "$vars" <"$template" >"$tmp"
+mv "$tmp" "$output"
