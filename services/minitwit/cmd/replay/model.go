@@ -8,6 +8,7 @@ import "minitwit/minitwit/scenario"
 // applied the action before failing.
 type model struct {
 	exists      map[string]bool // names the API confirmed (204 or 400 taken)
+	maybe       map[string]bool // names whose registration got no clear answer
 	order       []string        // users in order of first appearance
 	seen        map[string]bool
 	msgs        map[string][]string // texts answered 204, oldest first
@@ -19,6 +20,7 @@ type model struct {
 func newModel() *model {
 	return &model{
 		exists:      map[string]bool{},
+		maybe:       map[string]bool{},
 		seen:        map[string]bool{},
 		msgs:        map[string][]string{},
 		msgsUnsure:  map[string]bool{},
@@ -36,6 +38,8 @@ func (m *model) note(a scenario.Action, ok bool) {
 	case scenario.Register:
 		if ok {
 			m.exists[a.Username] = true
+		} else {
+			m.maybe[a.Username] = true
 		}
 	case scenario.Tweet:
 		if ok {

@@ -105,7 +105,9 @@ func (r *replayer) judge(a scenario.Action, ans answer) (ok, taken bool, why str
 		case ans.Status == http.StatusNoContent && r.model.exists[a.Username]:
 			return false, false, status + ` reason="204 for a name registered earlier in this run (duplicate user)"`
 		case ans.Status == http.StatusBadRequest && errorMsg(ans.Body) == takenMsg:
-			if r.fresh && !r.model.exists[a.Username] {
+			// A registration that failed earlier may still have been
+			// stored; its "taken" now is not a second error.
+			if r.fresh && !r.model.exists[a.Username] && !r.model.maybe[a.Username] {
 				return false, false, status + ` reason="taken, but not registered earlier in this run (-fresh)"`
 			}
 			return true, true, ""
