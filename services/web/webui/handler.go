@@ -114,7 +114,8 @@ func (h *Handler) Mount(r gin.IRouter) {
 
 // NotFound answers unmatched routes with the 404 page (engine.NoRoute).
 func (h *Handler) NotFound(c *gin.Context) {
-	h.loadViewer(c)
+	// The navigation is a nicety here; a failing lookup shows it signed out.
+	_ = h.loadViewer(c)
 	h.errorPage(c, http.StatusNotFound, "")
 }
 
