@@ -67,7 +67,7 @@ func Load(defaultAddr, defaultMetrics string) (Config, error) {
 	if c.SimulatorPassword, err = secret("SIMULATOR_PASSWORD", c.SimulatorPassword); err != nil {
 		return c, err
 	}
-	c.BcryptCost = 10
+	c.BcryptCost = 9
 	if v := os.Getenv("BCRYPT_COST"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 4 || n > 31 {
