@@ -30,16 +30,38 @@ func (e exclusions) Set(s string) error {
 	return nil
 }
 
-func main() {
-	excluded := exclusions{}
-	promURL := flag.String("prometheus", "http://127.0.0.1:9090", "Prometheus base URL")
-	rules := flag.String("rules", "", "glob of rule files")
-	dashboards := flag.String("dashboards", "", "glob of Grafana dashboard JSON files")
-	promUID := flag.String("datasource", "prometheus", "uid of the Prometheus datasource in dashboards")
-	flag.Var(excluded, "exclude", "NAME=REASON: a metric no target in the test can expose (repeatable)")
-	flag.Parse()
+const usage = `usage:
+  promqlcheck coverage -rules GLOB -tests GLOB
+      every alert has a promtool test expecting it to fire and one expecting it quiet
+  promqlcheck query -prometheus URL -rules GLOB -dashboards GLOB [-exclude NAME=REASON ...]
+      every expression evaluates; every metric it names is exposed or excluded`
 
-	failures, err := run(*promURL, *rules, *dashboards, *promUID, excluded)
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	excluded := exclusions{}
+	promURL := fs.String("prometheus", "http://127.0.0.1:9090", "Prometheus base URL")
+	rules := fs.String("rules", "", "glob of rule files")
+	tests := fs.String("tests", "", "glob of promtool rule test files")
+	dashboards := fs.String("dashboards", "", "glob of Grafana dashboard JSON files")
+	promUID := fs.String("datasource", "prometheus", "uid of the Prometheus datasource in dashboards")
+	fs.Var(excluded, "exclude", "NAME=REASON: a metric no target in the test can expose (repeatable)")
+	_ = fs.Parse(os.Args[2:])
+
+	var failures int
+	var err error
+	switch os.Args[1] {
+	case "coverage":
+		failures, err = checkCoverage(*rules, *tests)
+	case "query":
+		failures, err = run(*promURL, *rules, *dashboards, *promUID, excluded)
+	default:
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "promqlcheck:", err)
 		os.Exit(2)
@@ -48,7 +70,7 @@ func main() {
 		fmt.Printf("FAIL: %d problem(s)\n", failures)
 		os.Exit(1)
 	}
-	fmt.Println("PASS: every PromQL expression evaluates and every metric it names is exposed or excluded")
+	fmt.Println("PASS")
 }
 
 func run(promURL, rulesGlob, dashGlob, promUID string, excluded exclusions) (int, error) {
