@@ -131,6 +131,15 @@ for flag in ("--storage.tsdb.retention.time=", "--storage.tsdb.retention.size=")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
+  if [[ -f stack/minitwit.yml ]]; then
+    TAG=monitoring-test DOMAIN=minitwit.test docker stack config -c stack/minitwit.yml >"$work/stack-app.yml"
+    check "merging monitoring.yml leaves minitwit.yml's networks unchanged" python3 - "$work/stack-app.yml" "$work/stack.yml" <<'PY'
+import sys, yaml
+app, merged = (yaml.safe_load(open(f))["networks"] for f in sys.argv[1:3])
+bad = [f"{n}: {app[n]} became {merged.get(n)}" for n in app if merged.get(n) != app[n]]
+print("\n".join(bad)); sys.exit(1 if bad else 0)
+PY
+  fi
 else
   fail "docker stack config ${stack_files[*]}"
   sed 's/^/    /' "$work/stack.err"
