@@ -40,7 +40,11 @@ output=$2
 : "${AUTH_RATE:=5r/s}"
 : "${AUTH_BURST:=20}"
 : "${HSTS_MAX_AGE:=63072000}"
-: "${CSP:=default-src 'self'; img-src 'self' https://www.gravatar.com data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'}"
+: "${STATUS_PORT:=}"
+: "${STATUS_ALLOW:=127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16}"
+: "${GRAFANA_UPSTREAM:=}"
+: "${RESOLVER:=127.0.0.11}"
+: "${CSP:=default-src 'none'; style-src 'self'; img-src 'self' https://*.gravatar.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'}"
 
 nl='
 '
@@ -160,16 +164,63 @@ else
 	REALIP_CONF="    # no trusted proxies: the client address is always the TCP peer"
 fi
 
+# STATUS_PORT: an unpublished listener with stub_status for the Prometheus
+# nginx exporter (stack/monitoring.yml), open to private addresses only.
+STATUS_SERVER="    # no status listener (STATUS_PORT unset)"
+if [ -n "$STATUS_PORT" ]; then
+	port "$STATUS_PORT" STATUS_PORT
+	item() {
+		only "$1" '0-9a-fA-F.:/' "STATUS_ALLOW entry '$1'"
+		allow="$allow            allow $1;$nl"
+	}
+	allow=
+	each "$STATUS_ALLOW"
+	STATUS_SERVER="    # stub_status for the Prometheus exporter; this port is never published.
+    server {
+        listen ${LISTEN_HOST:+$LISTEN_HOST:}$STATUS_PORT;
+        access_log off;
+        location = /stub_status {
+            stub_status;
+$allow            deny all;
+        }
+        location / {
+            return 404;
+        }
+    }"
+fi
+
+# GRAFANA_UPSTREAM (host:port): /grafana/ goes to Grafana, which serves
+# itself from that sub-path. The name is resolved per request through
+# Docker's DNS, so the gateway also starts when the monitoring stack is not
+# deployed (/grafana/ then answers 503). Grafana sends no CSP of its own and
+# needs its scripts, so only framing is restricted there.
+GRAFANA_LOCATION="        # no /grafana/ route (GRAFANA_UPSTREAM unset)"
+if [ -n "$GRAFANA_UPSTREAM" ]; then
+	only "$GRAFANA_UPSTREAM" 'A-Za-z0-9.:_-' GRAFANA_UPSTREAM
+	only "$RESOLVER" ']0-9a-fA-F.:[' RESOLVER
+	# shellcheck disable=SC2016 # $grafana_upstream and $gw_csp_default are nginx's
+	GRAFANA_LOCATION=$(printf '%s\n' \
+		'        location ^~ /grafana/ {' \
+		"            resolver $RESOLVER valid=10s ipv6=off;" \
+		"            set \$grafana_upstream $GRAFANA_UPSTREAM;" \
+		'            set $gw_csp_default "frame-ancestors '"'none'"'";' \
+		'            error_page 502 503 504 = @web_unavailable;' \
+		'            proxy_pass http://$grafana_upstream;' \
+		'        }')
+fi
+
 export SERVER_NAME HTTP_LISTEN HTTPS_LISTEN REDIRECT_PORT WEB_SERVERS API_SERVERS \
 	GEO_ENTRIES REALIP_CONF TLS_CERT TLS_KEY ACME_ROOT RUN_DIR ACCESS_LOG ERROR_LOG \
-	MIME_TYPES NGINX_USER_LINE WORKER_PROCESSES AUTH_RATE AUTH_BURST HSTS_MAX_AGE CSP
+	MIME_TYPES NGINX_USER_LINE WORKER_PROCESSES AUTH_RATE AUTH_BURST HSTS_MAX_AGE CSP \
+	STATUS_SERVER GRAFANA_LOCATION
 
 # Only our variables are substituted; nginx's own $variables stay as they are.
 # shellcheck disable=SC2016 # the list names variables for envsubst, unexpanded
 vars='${SERVER_NAME} ${HTTP_LISTEN} ${HTTPS_LISTEN} ${REDIRECT_PORT} ${WEB_SERVERS}
 ${API_SERVERS} ${GEO_ENTRIES} ${REALIP_CONF} ${TLS_CERT} ${TLS_KEY} ${ACME_ROOT}
 ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${MIME_TYPES} ${NGINX_USER_LINE}
-${WORKER_PROCESSES} ${AUTH_RATE} ${AUTH_BURST} ${HSTS_MAX_AGE} ${CSP}'
+${WORKER_PROCESSES} ${AUTH_RATE} ${AUTH_BURST} ${HSTS_MAX_AGE} ${CSP}
+${STATUS_SERVER} ${GRAFANA_LOCATION}'
 
 mkdir -p "$RUN_DIR"
 tmp=$output.tmp.$$
