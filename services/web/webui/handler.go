@@ -100,16 +100,16 @@ func (h *Handler) Mount(r gin.IRouter) {
 	r.GET("/:username", h.withViewer, h.userTimeline)
 
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		r.Handle(method, "/:username/follow", h.sameSite, h.withViewer, h.follow)
-		r.Handle(method, "/:username/unfollow", h.sameSite, h.withViewer, h.unfollow)
+		r.Handle(method, "/:username/follow", h.refuseCrossSite, h.withViewer, h.follow)
+		r.Handle(method, "/:username/unfollow", h.refuseCrossSite, h.withViewer, h.unfollow)
 	}
-	r.POST("/add_message", h.sameSite, h.withViewer, h.addMessage)
+	r.POST("/add_message", h.refuseCrossSite, h.withViewer, h.addMessage)
 
 	r.GET("/login", h.withViewer, h.loginForm)
-	r.POST("/login", h.sameSite, h.withViewer, h.login)
+	r.POST("/login", h.refuseCrossSite, h.withViewer, h.login)
 	r.GET("/register", h.withViewer, h.registerForm)
-	r.POST("/register", h.sameSite, h.withViewer, h.register)
-	r.GET("/logout", h.sameSite, h.logout)
+	r.POST("/register", h.refuseCrossSite, h.withViewer, h.register)
+	r.GET("/logout", h.refuseCrossSite, h.logout)
 }
 
 // NotFound answers unmatched routes with the 404 page (engine.NoRoute).

@@ -64,8 +64,6 @@ func withKey(key []byte) appOption { return func(d *webui.Deps) { d.SessionKey =
 
 func withFollows(f domain.FollowService) appOption { return func(d *webui.Deps) { d.Follows = f } }
 
-func withMessages(m domain.MessageStore) appOption { return func(d *webui.Deps) { d.Messages = m } }
-
 func newApp(t *testing.T, db storetest.DB, opts ...appOption) *app {
 	t.Helper()
 	logs := &syncBuffer{}
