@@ -70,7 +70,7 @@ replay_on() {
   local pid=$!
   wait_http "http://127.0.0.1:$port/readyz" 60
   log "replaying $REPLAY_ACTIONS actions against the one-process system on $name"
-  bin/replay -base "http://127.0.0.1:$port/api" "$work/scenario.tsv" ||
+  bin/replay -fresh -base "http://127.0.0.1:$port/api" "$work/scenario.tsv" ||
     { tail -20 "$work/minitwit-$name.log" >&2; die "replay on $name logged errors"; }
   kill -TERM "$pid"
   wait "$pid" || die "minitwit on $name did not stop cleanly on SIGTERM"
