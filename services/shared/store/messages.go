@@ -66,7 +66,10 @@ func (s *Store) timeline(ctx context.Context, p domain.Page, filter func(*gorm.D
 		q = filter(q)
 	}
 	if p.Before != nil {
-		q = q.Where("(m.pub_date < ? OR (m.pub_date = ? AND m.id < ?))", p.Before.PubDate, p.Before.PubDate, p.Before.ID)
+		// A row-value comparison, not "a < x OR (a = x AND b < y)": both
+		// PostgreSQL and SQLite turn it into one index range start, where the
+		// OR form made them scan from the top.
+		q = q.Where("(m.pub_date, m.id) < (?, ?)", p.Before.PubDate, p.Before.ID)
 	}
 	var rows []timelineRow
 	err := q.Order("m.pub_date DESC").Order("m.id DESC").Limit(p.Limit).Scan(&rows).Error
