@@ -81,7 +81,7 @@ replay_on sqlite "$work/replay.db"
 psql -q "$TESTPG_URL" -c "CREATE DATABASE replay" >/dev/null
 replay_on postgres "${TESTPG_URL%/minitwit*}/replay?sslmode=disable"
 
-for part in gateway monitoring dataops; do
+for part in browser gateway monitoring dataops; do
   if [[ -x scripts/test-$part.sh ]]; then
     log "scripts/test-$part.sh"
     "scripts/test-$part.sh"
