@@ -43,7 +43,13 @@ check() { # check NAME CMD...: runs CMD quietly, PASS/FAIL by exit status
 work=$(mktemp -d /tmp/minitwit-monitoring.XXXXXX)
 pids=()
 cleanup() {
-  local p
+  local rc=$? p f
+  if ((rc != 0)) && [[ -d $work/logs ]]; then
+    for f in "$work"/logs/*.log; do
+      printf -- '--- last lines of %s\n' "${f##*/}" >&2
+      tail -n 15 "$f" >&2
+    done
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   pg_stop MONPG
@@ -216,12 +222,27 @@ log "building MiniTwit binaries"
 log "starting PostgreSQL, MiniTwit, NGINX, exporters, Alertmanager and Prometheus"
 pg_start MONPG
 mkdir -p "$work/logs"
+# free_port only knows what listens now: remember what was handed out so two
+# servers started later never get the same port.
+taken=" "
+ports() { # ports VAR...: sets each VAR to a distinct free port
+  local var p
+  for var in "$@"; do
+    while p=$(free_port) && [[ $taken == *" $p "* ]]; do :; done
+    taken+="$p "
+    printf -v "$var" '%s' "$p"
+  done
+}
 start() { # start NAME CMD...: runs CMD in the background, output to logs/NAME.log
   local name=$1
   shift
   "$@" >"$work/logs/$name.log" 2>&1 &
   pids+=($!)
 }
+
+# Every port used below, handed out at once.
+p_aio='' m_aio='' p_fol='' m_fol='' p_api='' m_api='' p_web='' m_web='' p_tls='' p_stub='' p_node='' p_pgx='' p_ngx='' p_bb='' p_hook='' p_am='' p_prom=''
+ports p_aio m_aio p_fol m_fol p_api m_api p_web m_web p_tls p_stub p_node p_pgx p_ngx p_bb p_hook p_am p_prom
 
 # Secrets the logs must never show.
 db_password="dbpw-$RANDOM$RANDOM-secret"
@@ -234,20 +255,16 @@ auth_value="Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh"
 export DATABASE_URL=$MONPG_URL DATABASE_PASSWORD=$db_password SESSION_KEY=$session_key \
   BCRYPT_COST=4 LOG_LEVEL=info VERSION=monitoring-test
 
-p_aio=$(free_port) m_aio=$(free_port)
 start minitwit env PORT="$p_aio" METRICS_ADDR="127.0.0.1:$m_aio" "$work/bin/minitwit"
 wait_http "http://127.0.0.1:$p_aio/readyz" 60
-p_fol=$(free_port) m_fol=$(free_port)
 start follower env ADDR="127.0.0.1:$p_fol" METRICS_ADDR="127.0.0.1:$m_fol" "$work/bin/follower"
 wait_http "http://127.0.0.1:$p_fol/readyz" 30
-p_api=$(free_port) m_api=$(free_port) p_web=$(free_port) m_web=$(free_port)
 start api env ADDR="127.0.0.1:$p_api" METRICS_ADDR="127.0.0.1:$m_api" FOLLOWER_URL="http://127.0.0.1:$p_fol" "$work/bin/api"
 start web env ADDR="127.0.0.1:$p_web" METRICS_ADDR="127.0.0.1:$m_web" FOLLOWER_URL="http://127.0.0.1:$p_fol" "$work/bin/web"
 wait_http "http://127.0.0.1:$p_api/readyz" 30
 wait_http "http://127.0.0.1:$p_web/readyz" 30
 
 # A small gateway: TLS in front of web and api, stub_status on its own port.
-p_tls=$(free_port) p_stub=$(free_port)
 mkdir -p "$work/nginx"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=gateway \
   -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" >/dev/null 2>&1
@@ -284,7 +301,6 @@ EOF
 start nginx nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;'
 wait_http "https://127.0.0.1:$p_tls/api/latest" 20
 
-p_node=$(free_port) p_pgx=$(free_port) p_ngx=$(free_port) p_bb=$(free_port)
 start node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$p_node"
 start postgres-exporter env DATA_SOURCE_NAME="$MONPG_URL" \
   prometheus-postgres-exporter --web.listen-address="127.0.0.1:$p_pgx"
@@ -295,7 +311,6 @@ start blackbox-exporter prometheus-blackbox-exporter --config.file="$MON/blackbo
 
 # Alertmanager with the production config, rendered by start.sh, delivering
 # to a local webhook that stores what it receives.
-p_hook=$(free_port) p_am=$(free_port)
 start webhook python3 -c '
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
@@ -316,7 +331,6 @@ wait_http "http://127.0.0.1:$p_am/-/ready" 20
 
 # Prometheus with the production config: same jobs, relabelling and rule
 # files; Swarm DNS discovery replaced by the loopback addresses above.
-p_prom=$(free_port)
 python3 - "$MON/prometheus/prometheus.yml" "$work/prometheus.yml" "$PWD/$MON/prometheus/rules" <<PY
 import sys, yaml
 src, dst, rules = sys.argv[1:4]
@@ -332,6 +346,7 @@ targets = {
 not_run = {"alloy", "loki"}  # no Debian packages: see docs/monitoring.md
 c["global"]["scrape_interval"] = "2s"
 c["global"]["evaluation_interval"] = "2s"
+c["global"]["scrape_timeout"] = "2s"
 c["rule_files"] = [rules + "/*.rules.yml"]
 c["alerting"]["alertmanagers"] = [{"static_configs": [{"targets": ["127.0.0.1:$p_am"]}]}]
 jobs = []
