@@ -5,7 +5,7 @@
 # makes the source keep WAL forever (its disk fills) and a subscription left
 # behind keeps applying whatever still reaches the old database.
 #
-#   SRC_URL=... DST_URL=... scripts/db-move/6-finish.sh [--exact-follows]
+#   SRC_URL=... DST_URL=... scripts/db-move/6-finish.sh [--strict-follows]
 set -euo pipefail
 # shellcheck source=scripts/db-move/lib.sh
 source "$(dirname "$0")/lib.sh"

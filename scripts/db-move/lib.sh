@@ -58,8 +58,9 @@ show_status() {
   for t in "${MOVE_TABLES[@]}"; do
     idcol=id
     [[ $t == follows ]] && idcol=who_id
-    s=$(src "SELECT count(*) || '/' || coalesce(max($idcol), 0) FROM $t")
+    # The target first: while the source serves, it only gets ahead.
     d=$(dst "SELECT count(*) || '/' || coalesce(max($idcol), 0) FROM $t")
+    s=$(src "SELECT count(*) || '/' || coalesce(max($idcol), 0) FROM $t")
     printf '%-17s %22s %22s\n' "$t" "$s" "$d" >&2
   done
   printf 'slot lag: %s bytes, tables still copying: %s, apply errors: %s\n' \
