@@ -56,6 +56,12 @@ export ADMIN
 if command -v docker >/dev/null; then
   docker stack config -c stack/backup.yml >/dev/null || fail "docker stack config -c stack/backup.yml"
   pass "stack/backup.yml is a valid stack file on its own"
+  if [[ -f stack/minitwit.yml && -f stack/monitoring.yml ]]; then
+    TAG=check DOMAIN=example.org docker stack config -c stack/minitwit.yml -c stack/monitoring.yml -c stack/backup.yml >"$work/stack.yml" ||
+      fail "stack/backup.yml does not merge with stack/minitwit.yml and stack/monitoring.yml"
+    grep -q 'eeshugerman/postgres-backup-s3' "$work/stack.yml" || fail "the merged stack has no backup service"
+    pass "stack/backup.yml merges with the services' and the monitoring stack files"
+  fi
 fi
 
 pg_start SRC
