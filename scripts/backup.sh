@@ -14,7 +14,10 @@
 #   -u URI   upload with `aws s3 cp` (S3_ENDPOINT_URL for non-AWS storage,
 #            credentials as the aws CLI reads them)
 # DATABASE_PASSWORD or DATABASE_PASSWORD_FILE supply the password as for the
-# services. Prints the written file's path on stdout.
+# services. PG_CONTAINER=ID runs pg_dump inside that container instead (the
+# stack's postgres task: its network has no route from the host); DATABASE_URL
+# is then as seen in there, e.g. postgresql://minitwit@/minitwit (its socket).
+# Prints the written file's path on stdout.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -35,7 +38,11 @@ shift $((OPTIND - 1))
 [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set"
 [[ $DATABASE_URL == postgres://* || $DATABASE_URL == postgresql://* ]] || die "DATABASE_URL must be a postgres:// URL"
 
-ensure_packages pg_dump:postgresql-client pg_restore:postgresql-client
+# pgtool runs a PostgreSQL client program here or in PG_CONTAINER.
+pgtool() {
+  if [[ -n ${PG_CONTAINER:-} ]]; then docker exec -i "$PG_CONTAINER" "$@"; else "$@"; fi
+}
+[[ -n ${PG_CONTAINER:-} ]] || ensure_packages pg_dump:postgresql-client pg_restore:postgresql-client
 if [[ -n ${DATABASE_PASSWORD_FILE:-} ]]; then
   PGPASSWORD=$(<"$DATABASE_PASSWORD_FILE")
   export PGPASSWORD
@@ -50,9 +57,9 @@ trap 'rm -f "$tmp"' EXIT
 
 log "pg_dump -Fc of $(printf '%s' "$DATABASE_URL" | sed -E 's#(://[^:/@]*):[^@]*@#\1:xxxxx@#')"
 started=$(date +%s)
-pg_dump --format=custom --dbname="$DATABASE_URL" --file="$tmp"
+pgtool pg_dump --format=custom --dbname="$DATABASE_URL" >"$tmp" || die "pg_dump failed"
 # A dump that pg_restore cannot list is no backup; find out now, not at restore time.
-toc=$(pg_restore --list "$tmp") || die "the dump is not readable by pg_restore"
+toc=$(pgtool pg_restore --list <"$tmp") || die "the dump is not readable by pg_restore"
 entries=$(grep -c ' TABLE DATA ' <<<"$toc" || true)
 mv "$tmp" "$out"
 log "wrote $out: $(du -h "$out" | cut -f1), $entries tables with data, in $(($(date +%s) - started)) s"

@@ -18,6 +18,10 @@
 #               not exist) and restore into it; nothing else is touched.
 #   -O          do not restore object owners (restoring as another role than
 #               the one that owned the tables)
+# PG_CONTAINER=ID runs psql and pg_restore inside that container (the stack's
+# postgres task, whose network has no route from the host), the backup fed
+# on stdin; TARGET_URL is then as seen in there, e.g.
+# postgresql://minitwit@/minitwit (its socket).
 # Prints the row counts of the restored tables.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -38,7 +42,11 @@ shift $((OPTIND - 1))
 (($# == 2)) || usage
 backup=$1 target=$2
 [[ $target == postgres://* || $target == postgresql://* ]] || die "TARGET_URL must be a postgres:// URL"
-ensure_packages pg_restore:postgresql-client psql:postgresql-client
+# pgtool runs a PostgreSQL client program here or in PG_CONTAINER.
+pgtool() {
+  if [[ -n ${PG_CONTAINER:-} ]]; then docker exec -i "$PG_CONTAINER" "$@"; else "$@"; fi
+}
+[[ -n ${PG_CONTAINER:-} ]] || ensure_packages pg_restore:postgresql-client psql:postgresql-client
 
 # The database name is the URL's path; the server's maintenance database
 # "postgres" is reached with the same credentials to create a new one.
@@ -74,16 +82,16 @@ if [[ $backup == *.gpg ]]; then
     --decrypt --output "$work/backup.dump" "$backup" || die "could not decrypt $backup (wrong passphrase?)"
   backup="$work/backup.dump"
 fi
-pg_restore --list "$backup" >/dev/null || die "$backup is not a pg_dump custom-format archive"
+pgtool pg_restore --list <"$backup" >/dev/null || die "$backup is not a pg_dump custom-format archive"
 
 if ((new)); then
-  exists=$(psql -X -At --dbname="$maint" -c "SELECT 1 FROM pg_database WHERE datname = '$dbname'")
+  exists=$(pgtool psql -X -At --dbname="$maint" -c "SELECT 1 FROM pg_database WHERE datname = '$dbname'")
   [[ -z $exists ]] || die "database $dbname exists; -n restores into a new database only (leave -n out to replace it)"
   log "creating database $dbname"
-  psql -X -q --dbname="$maint" -c "CREATE DATABASE \"$dbname\"" >/dev/null
+  pgtool psql -X -q --dbname="$maint" -c "CREATE DATABASE \"$dbname\"" >/dev/null
   clean=()
 else
-  others=$(psql -X -At --dbname="$target" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+  others=$(pgtool psql -X -At --dbname="$target" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
   if ((others > 0)); then
     log "warning: $others other sessions use $dbname; stop the services first or the restore waits for their locks and they see errors"
   fi
@@ -97,11 +105,11 @@ fi
 
 log "restoring into $dbname"
 started=$(date +%s)
-if ! pg_restore --exit-on-error --single-transaction "${clean[@]}" "${owner[@]}" --dbname="$target" "$backup"; then
+if ! pgtool pg_restore --exit-on-error --single-transaction "${clean[@]}" "${owner[@]}" --dbname="$target" <"$backup"; then
   ((new)) && die "pg_restore failed and was rolled back: the new database $dbname is empty; drop it before trying again"
   die "pg_restore failed and was rolled back: $dbname is as it was"
 fi
 log "restored in $(($(date +%s) - started)) s"
 for t in users follows messages; do
-  printf '%-9s %s\n' "$t" "$(psql -X -At --dbname="$target" -c "SELECT count(*) FROM $t" 2>/dev/null || echo '-')"
+  printf '%-9s %s\n' "$t" "$(pgtool psql -X -At --dbname="$target" -c "SELECT count(*) FROM $t" 2>/dev/null || echo '-')"
 done
