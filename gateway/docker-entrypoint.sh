@@ -48,8 +48,9 @@ install_cert || true
 "$lib/render.sh" "$template" "$conf"
 nginx -t -q -c "$conf"
 
+# $$ is this shell, which becomes nginx below; the loop ends with it.
 (
-	while sleep "${CERT_CHECK_SECONDS:-300}"; do
+	while sleep "${CERT_CHECK_SECONDS:-300}" && kill -0 "$$" 2>/dev/null; do
 		if install_cert; then
 			nginx -c "$conf" -s reload || echo "gateway: reload after certificate change failed" >&2
 		fi

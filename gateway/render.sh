@@ -105,9 +105,10 @@ else
 	HTTPS_LISTEN=$HTTPS_PORT
 fi
 
-# Browsers drop ":443" themselves; any other port must be in the redirect.
-REDIRECT_PORT=
-[ "$PUBLIC_HTTPS_PORT" = 443 ] || REDIRECT_PORT=:$PUBLIC_HTTPS_PORT
+# Browsers drop ":443" themselves; any other port is part of the public
+# origin (redirects, and the Host the services see).
+PUBLIC_PORT_SUFFIX=
+[ "$PUBLIC_HTTPS_PORT" = 443 ] || PUBLIC_PORT_SUFFIX=:$PUBLIC_HTTPS_PORT
 
 NGINX_USER_LINE="# workers run as the user that started nginx"
 if [ -n "$NGINX_USER" ]; then
@@ -209,14 +210,14 @@ if [ -n "$GRAFANA_UPSTREAM" ]; then
 		'        }')
 fi
 
-export SERVER_NAME HTTP_LISTEN HTTPS_LISTEN REDIRECT_PORT WEB_SERVERS API_SERVERS \
+export SERVER_NAME HTTP_LISTEN HTTPS_LISTEN PUBLIC_PORT_SUFFIX WEB_SERVERS API_SERVERS \
 	GEO_ENTRIES REALIP_CONF TLS_CERT TLS_KEY ACME_ROOT RUN_DIR ACCESS_LOG ERROR_LOG \
 	MIME_TYPES NGINX_USER_LINE WORKER_PROCESSES AUTH_RATE AUTH_BURST HSTS_MAX_AGE CSP \
 	STATUS_SERVER GRAFANA_LOCATION
 
 # Only our variables are substituted; nginx's own $variables stay as they are.
 # shellcheck disable=SC2016 # the list names variables for envsubst, unexpanded
-vars='${SERVER_NAME} ${HTTP_LISTEN} ${HTTPS_LISTEN} ${REDIRECT_PORT} ${WEB_SERVERS}
+vars='${SERVER_NAME} ${HTTP_LISTEN} ${HTTPS_LISTEN} ${PUBLIC_PORT_SUFFIX} ${WEB_SERVERS}
 ${API_SERVERS} ${GEO_ENTRIES} ${REALIP_CONF} ${TLS_CERT} ${TLS_KEY} ${ACME_ROOT}
 ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${MIME_TYPES} ${NGINX_USER_LINE}
 ${WORKER_PROCESSES} ${AUTH_RATE} ${AUTH_BURST} ${HSTS_MAX_AGE} ${CSP}

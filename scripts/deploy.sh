@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# deploy.sh [--no-migrate] [--dry-run] TAG deploys MiniTwit image tag TAG to
+# the Swarm stack and waits until every service has converged.
+#
+#   1. Validates the stack files (stack/minitwit.yml, then stack/monitoring.yml
+#      and stack/backup.yml when they exist) with `docker stack config`.
+#   2. If the stack already runs: re-runs its migrate job with the new image
+#      and waits for it to complete, so the new schema is in place before any
+#      new replica starts (schema steps are additive, so the old replicas keep
+#      working). --no-migrate skips this (used by rollback.sh).
+#   3. `docker stack deploy`, then waits until every service's rolling update
+#      has completed and all its replicas run (and the migrate job is done).
+#   4. If a service does not converge (its update was rolled back by Swarm,
+#      paused, or timed out), redeploys the whole stack at the tag it ran
+#      before, waits for that, and exits 1.
+#
+# Run on a Swarm manager from a checkout of this repository. Settings come
+# from the environment or stack/minitwit.env (see stack/minitwit.env.example;
+# MINITWIT_ENV names another file). STACK_NAME (default minitwit),
+# DEPLOY_TIMEOUT seconds per wait (default 900).
+# --dry-run validates and prints the deploy command without changing anything.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STACK=${STACK_NAME:-minitwit}
+TIMEOUT=${DEPLOY_TIMEOUT:-900}
+POLL=${DEPLOY_POLL_SECONDS:-5}
+
+log() { printf '%s deploy: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+migrate=1 dry_run=0 TAG=''
+while (($#)); do
+  case $1 in
+    --no-migrate) migrate=0 ;;
+    --dry-run) dry_run=1 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) [[ -z $TAG ]] || die "only one TAG"; TAG=$1 ;;
+  esac
+  shift
+done
+[[ -n $TAG ]] || die "usage: deploy.sh [--no-migrate] [--dry-run] TAG"
+[[ $TAG =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "'$TAG' is not a valid image tag"
+
+ENV_FILE=${MINITWIT_ENV:-$ROOT/stack/minitwit.env}
+if [[ -f $ENV_FILE ]]; then
+  set -a
+  # shellcheck disable=SC1090 # the operator's settings file
+  source "$ENV_FILE"
+  set +a
+fi
+
+cd "$ROOT"
+FILES=()
+for f in minitwit monitoring backup; do
+  [[ -f stack/$f.yml ]] && FILES+=(-c "stack/$f.yml")
+done
+[[ ${FILES[1]:-} == stack/minitwit.yml ]] || die "stack/minitwit.yml is missing"
+
+TAG=$TAG docker stack config "${FILES[@]}" >/dev/null || die "the stack files do not validate (see above)"
+if ((dry_run)); then
+  log "stack files validate with TAG=$TAG"
+  echo "docker stack deploy --with-registry-auth --detach=true ${FILES[*]} $STACK"
+  exit 0
+fi
+
+[[ $(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null) == true ]] ||
+  die "this node is not a Swarm manager (docker info: Swarm.ControlAvailable)"
+
+# tag_of IMAGE prints the tag of "registry:5000/name:tag@sha256:...".
+tag_of() {
+  local ref=${1%@*}
+  local last=${ref##*/}
+  [[ $last == *:* ]] && echo "${last##*:}"
+  return 0
+}
+
+service_exists() { docker service inspect "$1" >/dev/null 2>&1; }
+
+stack_services() { docker stack services --format '{{.Name}}' "$STACK" 2>/dev/null | sort; }
+
+service_mode() {
+  docker service inspect -f '{{if .Spec.Mode.ReplicatedJob}}job{{else if .Spec.Mode.GlobalJob}}job{{else}}service{{end}}' "$1"
+}
+
+update_started() {
+  docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.StartedAt}}{{end}}' "$1"
+}
+
+# job_state SERVICE prints complete, failed or pending for the job's latest
+# iteration.
+job_state() {
+  local svc=$1 idx max t ti st complete=0 failed=0
+  idx=$(docker service inspect -f '{{if .JobStatus}}{{.JobStatus.JobIteration.Index}}{{end}}' "$svc")
+  max=$(docker service inspect -f '{{with .Spec.TaskTemplate.RestartPolicy}}{{with .MaxAttempts}}{{.}}{{end}}{{end}}' "$svc")
+  for t in $(docker service ps -q --no-trunc "$svc"); do
+    read -r ti st < <(docker inspect --type task -f '{{with .JobIteration}}{{.Index}}{{end}} {{.Status.State}}' "$t") || continue
+    [[ $ti == "$idx" ]] || continue
+    case $st in
+      complete) complete=1 ;;
+      failed | rejected) failed=$((failed + 1)) ;;
+    esac
+  done
+  if ((complete)); then
+    echo complete
+  elif [[ -n $max ]] && ((failed > max)); then
+    echo failed
+  else
+    echo pending
+  fi
+}
+
+# wait_job SERVICE waits for the job's latest iteration to complete.
+wait_job() {
+  local svc=$1 deadline=$((SECONDS + TIMEOUT)) state
+  while ((SECONDS < deadline)); do
+    state=$(job_state "$svc")
+    case $state in
+      complete) log "$svc: complete"; return 0 ;;
+      failed) log "$svc: failed"; return 1 ;;
+    esac
+    sleep "$POLL"
+  done
+  log "$svc: not complete after ${TIMEOUT}s"
+  return 1
+}
+
+# run_migration TAG re-runs the stack's migrate job with TAG's image.
+run_migration() {
+  local svc=${STACK}_migrate image
+  image=$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$svc")
+  image=${image%@*}
+  image=${image%:*}:$1
+  log "migrating the schema with $image"
+  docker service update --quiet --detach --force --with-registry-auth --image "$image" "$svc" >/dev/null
+  wait_job "$svc"
+}
+
+declare -A BEFORE=()
+
+# remember_updates notes each service's last update start, so a later status
+# can be told apart from one left by an earlier deployment.
+remember_updates() {
+  local svc
+  BEFORE=()
+  for svc in $(stack_services); do
+    BEFORE[$svc]=$(update_started "$svc" 2>/dev/null || true)
+  done
+}
+
+# APP_SERVICES use the MiniTwit images, whose tag must end up being TAG.
+APP_SERVICES=" gateway web api follower migrate "
+
+# service_state SERVICE prints converged, pending or "failed: why".
+service_state() {
+  local svc=$1 short=${1#"${STACK}"_} state started image task_image current desired running=0
+  IFS='|' read -r state started image < <(docker service inspect -f \
+    '{{if .UpdateStatus}}{{.UpdateStatus.State}}|{{.UpdateStatus.StartedAt}}{{else}}|{{end}}|{{.Spec.TaskTemplate.ContainerSpec.Image}}' "$svc")
+  if [[ -n $started && $started != "${BEFORE[$svc]:-}" ]]; then
+    case $state in
+      completed) ;;
+      updating | rollback_started) echo pending; return ;;
+      *) echo "failed: update $state: $(docker service inspect -f '{{.UpdateStatus.Message}}' "$svc")"; return ;;
+    esac
+  fi
+  if [[ $APP_SERVICES == *" $short "* && $(tag_of "$image") != "$TAG" ]]; then
+    echo "failed: runs $(tag_of "$image") instead of $TAG (rolled back)"
+    return
+  fi
+  if [[ $(service_mode "$svc") == job ]]; then
+    case $(job_state "$svc") in
+      complete) echo converged ;;
+      failed) echo "failed: job failed (docker service logs $svc)" ;;
+      *) echo pending ;;
+    esac
+    return
+  fi
+  # Every task meant to run must run the current spec's image.
+  while IFS='|' read -r task_image current; do
+    [[ -z $task_image ]] && continue
+    if [[ $task_image != "$image" || $current != Running* ]]; then
+      echo pending
+      return
+    fi
+    running=$((running + 1))
+  done < <(docker service ps --no-trunc --filter desired-state=running --format '{{.Image}}|{{.CurrentState}}' "$svc")
+  desired=$(docker service ls --filter "id=$(docker service inspect -f '{{.ID}}' "$svc")" --format '{{.Replicas}}')
+  desired=${desired%% *}
+  desired=${desired#*/}
+  if ((running == 0 || running < desired)); then
+    echo pending
+    return
+  fi
+  echo converged
+}
+
+# wait_converged waits until every service of the stack has finished its
+# update and runs all its replicas on the new spec; it fails on a rolled
+# back or paused update, or after TIMEOUT.
+wait_converged() {
+  local deadline=$((SECONDS + TIMEOUT)) svc state waiting
+  while ((SECONDS < deadline)); do
+    waiting=()
+    for svc in $(stack_services); do
+      state=$(service_state "$svc")
+      case $state in
+        converged) ;;
+        pending) waiting+=("${svc#"${STACK}"_}") ;;
+        *) log "$svc: $state"; return 1 ;;
+      esac
+    done
+    if ((${#waiting[@]} == 0)); then return 0; fi
+    log "waiting for: ${waiting[*]}"
+    sleep "$POLL"
+  done
+  log "not converged after ${TIMEOUT}s:"
+  docker stack services "$STACK" >&2 || true
+  return 1
+}
+
+explain_failure() {
+  local svc
+  for svc in $(stack_services); do
+    docker service ps --no-trunc --filter desired-state=shutdown \
+      --format '{{.Name}} {{.Image}} {{.CurrentState}} {{.Error}}' "$svc" 2>/dev/null | head -n 3 >&2 || true
+  done
+}
+
+deploy() {
+  log "docker stack deploy ${FILES[*]} $STACK (TAG=$TAG)"
+  remember_updates
+  docker stack deploy --with-registry-auth --detach=true "${FILES[@]}" "$STACK"
+}
+
+PREVIOUS=''
+if service_exists "${STACK}_web"; then
+  PREVIOUS=$(tag_of "$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_web")")
+fi
+log "deploying $TAG (running now: ${PREVIOUS:-nothing})"
+
+if ((migrate)) && service_exists "${STACK}_migrate"; then
+  run_migration "$TAG" || die "migration with $TAG failed; the services were not touched (docker service logs ${STACK}_migrate)"
+fi
+
+export TAG
+deploy
+if wait_converged; then
+  log "$TAG is deployed and every service has converged"
+  exit 0
+fi
+
+log "deployment of $TAG failed"
+explain_failure
+if [[ -n $PREVIOUS && $PREVIOUS != "$TAG" ]]; then
+  log "rolling the stack back to $PREVIOUS"
+  TAG=$PREVIOUS
+  deploy
+  if wait_converged; then
+    log "rolled back to $PREVIOUS"
+  else
+    log "the rollback to $PREVIOUS did not converge either: check docker stack ps $STACK"
+  fi
+fi
+exit 1
