@@ -28,6 +28,7 @@ host=${hostport%%:*}
 port=5432
 [[ $hostport == *:* ]] && port=${hostport##*:}
 rest=${url#*://*/}
+dbname=${rest%%\?*}
 
 run() {
   if [[ -n ${DRY_RUN:-} ]]; then printf '%q ' "$@"; echo; else "$@"; fi
@@ -44,7 +45,8 @@ if exists "${stack}_migrate"; then
   run docker service update --detach=false --env-add "DATABASE_URL=$url" "${stack}_migrate"
 fi
 if exists "${stack}_backup"; then
-  run docker service update --detach=false --env-add "POSTGRES_HOST=$host" --env-add "POSTGRES_PORT=$port" "${stack}_backup"
+  run docker service update --detach=false --env-add "POSTGRES_HOST=$host" --env-add "POSTGRES_PORT=$port" \
+    --env-add "POSTGRES_DATABASE=$dbname" "${stack}_backup"
 fi
 if exists "${stack}_postgres-exporter"; then
   run docker service update --detach=false --env-add "DATA_SOURCE_URI=$host:$port/$rest" "${stack}_postgres-exporter"
