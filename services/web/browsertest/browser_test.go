@@ -73,7 +73,7 @@ func startBrowser(t *testing.T) context.Context {
 		cancelBrowser()
 		cancelAlloc() // waits for the Chromium process to end
 		cancel()
-		if t.Failed() && output.String() != "" {
+		if t.Failed() && strings.TrimSpace(output.String()) != "" {
 			t.Logf("Chromium output:\n%s", output.String())
 		}
 	})
@@ -230,18 +230,18 @@ func (b *tab) title() string {
 	return s
 }
 
-// awaitTitle waits for a page that a script or another site leads to.
-func (b *tab) awaitTitle(want string) {
+// awaitTitle waits up to d for the tab to show the page titled want, for
+// pages that a script or another site leads to, and reports what it shows.
+func (b *tab) awaitTitle(want string, d time.Duration) (string, bool) {
 	b.t.Helper()
-	deadline := time.Now().Add(actionTimeout)
-	got := ""
-	for time.Now().Before(deadline) {
-		if got = b.title(); got == want {
-			return
+	deadline := time.Now().Add(d)
+	for {
+		got := b.title()
+		if got == want || time.Now().After(deadline) {
+			return got, got == want
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.t.Fatalf("page title %q, want %q", got, want)
 }
 
 // cookies are the browser's cookies for url, as its cookie store holds them.

@@ -23,9 +23,10 @@ func TestUserJourney(t *testing.T) {
 		theirs   = "Hello from Ana & friends <3"
 		post     = "<b>html</b> “quotes” 😀"
 	)
+	browser := startBrowser(t)
 	s := startSite(t)
 	s.seedUser(t, them, theirs)
-	b := newTab(t, startBrowser(t), false)
+	b := newTab(t, browser, false)
 
 	// Signed out, the home page is the public timeline.
 	expectPage(t, b, b.open(s.URL+"/"), "Public Timeline")

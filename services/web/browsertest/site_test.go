@@ -45,7 +45,7 @@ func startSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() && logs.String() != "" {
 			t.Logf("web UI log:\n%s", logs.String())
 		}
 	})
@@ -128,6 +128,13 @@ func (l *requestLog) find(method, path string) (recorded, bool) {
 		}
 	}
 	return recorded{}, false
+}
+
+// forget drops what was noted so far.
+func (l *requestLog) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = nil
 }
 
 // await waits until the site has answered method and path.
