@@ -223,12 +223,14 @@ log "starting PostgreSQL, MiniTwit, NGINX, exporters, Alertmanager and Prometheu
 pg_start MONPG
 mkdir -p "$work/logs"
 # free_port only knows what listens now: remember what was handed out so two
-# servers started later never get the same port.
+# servers started later never get the same port, and stay below Linux's
+# ephemeral range (32768+), where the many client connections of this and
+# other tests take local ports that a server then cannot bind.
 taken=" "
 ports() { # ports VAR...: sets each VAR to a distinct free port
   local var p
   for var in "$@"; do
-    while p=$(free_port) && [[ $taken == *" $p "* ]]; do :; done
+    while p=$(free_port) && { ((p >= 32768)) || [[ $taken == *" $p "* ]]; }; do :; done
     taken+="$p "
     printf -v "$var" '%s' "$p"
   done
@@ -258,6 +260,7 @@ export DATABASE_URL=$MONPG_URL DATABASE_PASSWORD=$db_password SESSION_KEY=$sessi
 start minitwit env PORT="$p_aio" METRICS_ADDR="127.0.0.1:$m_aio" "$work/bin/minitwit"
 wait_http "http://127.0.0.1:$p_aio/readyz" 60
 start follower env ADDR="127.0.0.1:$p_fol" METRICS_ADDR="127.0.0.1:$m_fol" "$work/bin/follower"
+pid_follower=${pids[-1]}
 wait_http "http://127.0.0.1:$p_fol/readyz" 30
 start api env ADDR="127.0.0.1:$p_api" METRICS_ADDR="127.0.0.1:$m_api" FOLLOWER_URL="http://127.0.0.1:$p_fol" "$work/bin/api"
 start web env ADDR="127.0.0.1:$p_web" METRICS_ADDR="127.0.0.1:$m_web" FOLLOWER_URL="http://127.0.0.1:$p_fol" "$work/bin/web"
@@ -370,6 +373,16 @@ start prometheus prometheus --config.file="$work/prometheus.yml" --storage.tsdb.
   --web.listen-address="127.0.0.1:$p_prom" --storage.tsdb.retention.time=1h
 wait_http "http://127.0.0.1:$p_prom/-/ready" 30
 
+wait_query() { # wait_query EXPR SECS: until EXPR gives a result, or fail the run
+  local i
+  for i in $(seq 1 "$2"); do
+    curl -s "http://127.0.0.1:$p_prom/api/v1/query" --data-urlencode "query=$1" |
+      jq -e '.data.result | length > 0' >/dev/null && return 0
+    sleep 1
+  done
+  die "Prometheus never answered $1 (after $i s)"
+}
+
 # ---------------------------------------------------------------- traffic
 log "generating traffic"
 gw="https://127.0.0.1:$p_tls"
@@ -380,25 +393,36 @@ api_call() { # api_call BASE METHOD PATH [JSON]: prints the status code
   [[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data "$body")
   curl "${args[@]}" "$base$path"
 }
-for base in "$gw/api" "$aio/api"; do
-  for u in alice bob carol; do
-    api_call "$base" POST "/register?latest=1" \
-      "$(jq -cn --arg u "$u" --arg p "$user_password" '{username: $u, email: ($u + "@example.com"), pwd: $p}')" >/dev/null
+# api_round N: simulator-like actions, through the gateway and on the
+# all-in-one. Run twice with a scrape in between, so counters born in round 1
+# visibly increase and rate() has something to show.
+api_round() {
+  local n=$1 base u i
+  for base in "$gw/api" "$aio/api"; do
+    for u in alice bob carol; do
+      api_call "$base" POST "/register?latest=$((n * 100 + 1))" \
+        "$(jq -cn --arg u "$u$n" --arg p "$user_password" '{username: $u, email: ($u + "@example.com"), pwd: $p}')" >/dev/null
+    done
+    api_call "$base" POST "/register?latest=$((n * 100 + 2))" "{\"username\":\"alice$n\",\"email\":\"a@example.com\",\"pwd\":\"x\"}" >/dev/null
+    for i in 1 2 3 4 5; do
+      api_call "$base" POST "/msgs/alice$n?latest=$((n * 100 + 10 + i))" "{\"content\":\"hello $i\"}" >/dev/null
+    done
+    api_call "$base" POST "/fllws/alice$n?latest=$((n * 100 + 20))" "{\"follow\":\"bob$n\"}" >/dev/null
+    api_call "$base" POST "/fllws/alice$n?latest=$((n * 100 + 21))" "{\"unfollow\":\"bob$n\"}" >/dev/null
+    api_call "$base" POST "/fllws/alice$n?latest=$((n * 100 + 22))" "{\"follow\":\"carol$n\"}" >/dev/null
+    api_call "$base" GET "/msgs?no=10&latest=$((n * 100 + 23))" >/dev/null
+    api_call "$base" GET "/msgs/alice$n?no=5" >/dev/null
+    api_call "$base" GET "/fllws/alice$n" >/dev/null
+    api_call "$base" GET "/msgs/nobody" >/dev/null # 404
+    curl -sk -o /dev/null "$base/latest"
+    for i in 1 2 3; do curl -sk -o /dev/null "$base/msgs"; done # no Authorization: 403
   done
-  api_call "$base" POST "/register?latest=2" '{"username":"alice","email":"a@example.com","pwd":"x"}' >/dev/null
-  for i in 1 2 3 4 5; do
-    api_call "$base" POST "/msgs/alice?latest=$((10 + i))" "{\"content\":\"hello $i\"}" >/dev/null
-  done
-  api_call "$base" POST "/fllws/alice?latest=20" '{"follow":"bob"}' >/dev/null
-  api_call "$base" POST "/fllws/alice?latest=21" '{"unfollow":"bob"}' >/dev/null
-  api_call "$base" POST "/fllws/alice?latest=22" '{"follow":"carol"}' >/dev/null
-  api_call "$base" GET "/msgs?no=10&latest=23" >/dev/null
-  api_call "$base" GET "/msgs/alice?no=5" >/dev/null
-  api_call "$base" GET "/fllws/alice" >/dev/null
-  api_call "$base" GET "/msgs/nobody" >/dev/null
-  curl -sk -o /dev/null "$base/latest"
-  curl -sk -o /dev/null "$base/msgs" # no Authorization: 403
-done
+}
+# Targets reach the scrape loops a few seconds after Prometheus is ready.
+wait_query 'up{job="api"} == 1 and on () up{job="minitwit"} == 1' 30
+api_round 1
+wait_query 'minitwit_http_requests_total{service="api", route="/msgs", status="403"} == 3' 30
+api_round 2
 status=$(api_call "$gw/api" GET "/latest")
 if [[ $status == 200 ]]; then pass "API through the TLS gateway answers 200"; else fail "API through the gateway answered $status"; fi
 
@@ -426,16 +450,9 @@ web_session "$gw" erin "$work/jar-gw" "$rid_split"
 cookie_values=$(awk '!/^#/ && NF >= 7 {print $7} /^#HttpOnly_/ {print $7}' "$work/jar-aio" "$work/jar-gw" | sort -u)
 if [[ -n $cookie_values ]]; then pass "web sign-in set a session cookie"; else fail "web sign-in set no cookie"; fi
 
-# Prometheus needs a few scrapes after the traffic for rate() over [1m].
-log "waiting for scrapes"
-for _ in $(seq 1 30); do
-  n=$(curl -s "http://127.0.0.1:$p_prom/api/v1/query" --data-urlencode \
-    'query=count(minitwit_signins_total) and count(probe_success) and count(pg_up) and count(nginx_up)' |
-    jq -r '.data.result | length')
-  [[ $n == 1 ]] && break
-  sleep 1
-done
-sleep 8
+log "waiting for the scrapes after the traffic"
+wait_query 'minitwit_http_requests_total{service="api", route="/msgs", status="403"} == 6 and on ()
+  count(minitwit_signins_total{job="web"}) and on () count(probe_success) and on () count(pg_up) and on () count(nginx_up)' 30
 
 # ---------------------------------------------------------------- live checks
 log "live checks"
@@ -460,10 +477,49 @@ if "$work/promqlcheck" query -prometheus "http://127.0.0.1:$p_prom" \
   >"$work/promqlcheck.out" 2>&1; then
   pass "every PromQL expression evaluates; every metric it names is exposed (exclusions listed)"
   grep -E '^(EXCLUDED|NOT EVALUATED)|checked' "$work/promqlcheck.out" | sort -u | sed 's/^/    /'
+  # Empty answers are fine (no 5xx, no alert condition), but worth seeing.
+  printf '    %s expressions returned data now; empty ones:\n' "$(grep -cE '^ok .*: [1-9][0-9]* series' "$work/promqlcheck.out")"
+  grep -E '^ok .*: 0 series' "$work/promqlcheck.out" | sed 's/^ok /      /'
 else
   fail "PromQL expressions of rules and dashboards"
   grep -vE '^ok ' "$work/promqlcheck.out" | sed 's/^/    /'
 fi
+
+# The alert conditions on real series (real label values): evaluated without
+# their "for", which the promtool tests cover.
+alert_expr() {
+  python3 -c '
+import glob, sys, yaml
+for f in glob.glob(sys.argv[1] + "/*.rules.yml"):
+    for g in yaml.safe_load(open(f))["groups"]:
+        for r in g["rules"]:
+            if r.get("alert") == sys.argv[2]:
+                print(r["expr"])' "$MON/prometheus/rules" "$1"
+}
+alert_now() { # alert_now NAME: how many series the alert's condition yields now
+  curl -s "http://127.0.0.1:$p_prom/api/v1/query" --data-urlencode "query=$(alert_expr "$1")" |
+    jq -er '.data.result | length'
+}
+expect_alert() { # expect_alert NAME N: the condition yields N series now
+  local got
+  got=$(alert_now "$1") || got="query error"
+  if [[ $got == "$2" ]]; then pass "live: $1 condition yields $2 series"; else
+    fail "live: $1 condition yields $got series, want $2"
+  fi
+}
+for a in MiniTwitServiceDown MiniTwitTargetDown MiniTwitHigh5xxRatio PostgresDown \
+  PostgresConnectionsNearLimit GatewayDown GatewayProbeFailing GatewayCertificateExpiring; do
+  expect_alert "$a" 0
+done
+# Three 403s and a 404 in every round of 15 simulator calls.
+expect_alert SimulatorAPIErrors 1
+# No Alloy and no Loki run here: exactly what LogShippingDown is for.
+expect_alert LogShippingDown 2
+# A replica stops: its target goes down and, being the only one, the service.
+kill "$pid_follower"
+sleep 5
+expect_alert MiniTwitTargetDown 1
+expect_alert MiniTwitServiceDown 1
 
 # End to end delivery: an alert posted to Alertmanager reaches the webhook
 # after group_wait (30 s in alertmanager.yml).
