@@ -128,25 +128,36 @@ alloc_port STATUS_PORT
 
 # --- services ------------------------------------------------------------------
 # start_service NAME starts one process of NAME on fresh ports and waits
-# until it is ready; NEW_PID and NEW_PORT describe it.
+# until it is ready; NEW_PID and NEW_PORT describe it. Another program on
+# this machine may take a port between free_port and the bind, so a process
+# that dies with "address already in use" is retried on other ports.
 start_service() {
-  local name=$1 port mport
-  alloc_port port
-  alloc_port mport
-  local vars=(ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" DATABASE_URL="$DATABASE_URL" VERSION=local)
-  case $name in
-    web) vars+=(FOLLOWER_URL="http://127.0.0.1:$VIP_PORT" SESSION_KEY_FILE="$STATE/session_key") ;;
-    api) vars+=(FOLLOWER_URL="http://127.0.0.1:$VIP_PORT") ;;
-  esac
-  env "${vars[@]}" "$BIN_DIR/$name" >>"$STATE/logs/$name-$port.log" 2>&1 &
-  NEW_PID=$!
-  NEW_PORT=$port
-  for _ in $(seq 1 300); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && return 0
-    kill -0 "$NEW_PID" 2>/dev/null || break
-    sleep 0.1
+  local name=$1 port mport log attempt
+  for attempt in 1 2 3; do
+    alloc_port port
+    alloc_port mport
+    log=$STATE/logs/$name-$port.log
+    local vars=(ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" DATABASE_URL="$DATABASE_URL" VERSION=local)
+    case $name in
+      web) vars+=(FOLLOWER_URL="http://127.0.0.1:$VIP_PORT" SESSION_KEY_FILE="$STATE/session_key") ;;
+      api) vars+=(FOLLOWER_URL="http://127.0.0.1:$VIP_PORT") ;;
+    esac
+    env "${vars[@]}" "$BIN_DIR/$name" >>"$log" 2>&1 &
+    NEW_PID=$!
+    NEW_PORT=$port
+    for _ in $(seq 1 300); do
+      curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && return 0
+      kill -0 "$NEW_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if ! kill -0 "$NEW_PID" 2>/dev/null && grep -q 'address already in use' "$log"; then
+      wait "$NEW_PID" || true
+      log "$name: port $port or $mport was taken meanwhile (attempt $attempt); trying others"
+      continue
+    fi
+    break
   done
-  tail -n 20 "$STATE/logs/$name-$port.log" >&2
+  tail -n 20 "$log" >&2
   die "$name on port $port did not become ready"
 }
 
@@ -233,24 +244,58 @@ apply_pool() {
   fi
 }
 
+# start_nginx vip|gw renders and starts that nginx and waits until it
+# answers; ports taken meanwhile by another program are replaced.
+start_nginx() {
+  local which=$1 pid url errlog=$STATE/logs/vip-error.log attempt
+  [[ $which == gw ]] && errlog=$STATE/logs/gateway-error.log
+  for attempt in 1 2 3; do
+    if [[ $which == vip ]]; then
+      render_vip
+      url=http://127.0.0.1:$VIP_PORT/healthz
+    else
+      render_gateway
+      url=https://127.0.0.1:$HTTPS_PORT/healthz
+    fi
+    : >"$errlog"
+    nginx -p "$STATE/$which/" -c "$STATE/$which/nginx.conf" -e stderr 2>>"$errlog" &
+    pid=$!
+    for _ in $(seq 1 150); do
+      if curl -fsk -o /dev/null "$url" 2>/dev/null; then
+        if [[ $which == vip ]]; then VIP_PID=$pid; else GW_PID=$pid; fi
+        return 0
+      fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    grep -q 'Address already in use' "$errlog" || break
+    log "$which nginx: a port was taken meanwhile (attempt $attempt); trying others"
+    if [[ $which == vip ]]; then
+      alloc_port VIP_PORT
+    else
+      alloc_port HTTP_PORT
+      alloc_port HTTPS_PORT
+      alloc_port STATUS_PORT
+    fi
+  done
+  cat "$errlog" >&2
+  die "$which nginx did not start"
+}
+
 log "starting follower, api and web"
 for name in "${SERVICES[@]}"; do
   if [[ $name == api ]]; then
     # web and api need the follower's virtual IP up before they are ready.
-    render_vip
-    nginx -p "$STATE/vip/" -c "$STATE/vip/nginx.conf" -e "$STATE/logs/vip-error.log" &
-    VIP_PID=$!
-    wait_http "http://127.0.0.1:$VIP_PORT/healthz" 15
+    start_nginx vip
   fi
   start_service "$name"
   PID[$name]=$NEW_PID PORT[$name]=$NEW_PORT POOL[$name]=$NEW_PORT
 done
 
 log "starting the gateway"
-render_gateway
-nginx -p "$STATE/gw/" -c "$STATE/gw/nginx.conf" -e "$STATE/logs/gateway-error.log" &
-GW_PID=$!
-wait_http "https://127.0.0.1:$HTTPS_PORT/healthz" 15
+start_nginx gw
 
 write_env() {
   {
