@@ -52,6 +52,12 @@ if [[ -f $ENV_FILE ]]; then
 fi
 
 cd "$ROOT"
+# Swarm configs cannot change in place: stack/monitoring.yml names its
+# configs after MONITORING_CONFIG_VERSION, so derive it from their content.
+if [[ -d stack/monitoring && -z ${MONITORING_CONFIG_VERSION:-} ]]; then
+  MONITORING_CONFIG_VERSION=$(find stack/monitoring -type f -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-12)
+  export MONITORING_CONFIG_VERSION
+fi
 FILES=()
 for f in minitwit monitoring backup; do
   [[ -f stack/$f.yml ]] && FILES+=(-c "stack/$f.yml")
