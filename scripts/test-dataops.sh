@@ -4,9 +4,10 @@
 #   1. import of a generated legacy database (IMPORT_MESSAGES, default 200000)
 #      with its verification, timed; a re-run imports nothing; legacy
 #      password hashes sign in on the web and are replaced by bcrypt;
-#   2. backup, restore into a second database while the service serves from
-#      the first (zero failed requests), destroy, restore in place, compare
-#      counts and checksums with the state at backup time;
+#   2. backup (encrypted, uploaded to a local S3-compatible server), restore
+#      from there into a second database while the service serves from the
+#      first (zero failed requests), destroy, restore in place from the file,
+#      compare counts and checksums with the state at backup time;
 #   3. zero-downtime move to a second cluster with logical replication under
 #      a continuous write load through the service's API: every acknowledged
 #      write is on the new server, inserts after the cut-over work, and no
@@ -46,7 +47,8 @@ trap cleanup EXIT
 pass() { printf 'PASS %s\n' "$*"; }
 fail() { printf 'FAIL %s\n' "$*"; exit 1; }
 
-ensure_packages "$PG_BIN/initdb:postgresql-15" psql:postgresql-client curl:curl gpg:gnupg
+ensure_packages "$PG_BIN/initdb:postgresql-15" psql:postgresql-client curl:curl gpg:gnupg \
+  aws:awscli npm:npm
 
 log "building minitwit and minitwit-admin"
 (cd services && go build -o "$work/bin/" minitwit/minitwit/cmd/minitwit minitwit/minitwit/cmd/minitwit-admin)
@@ -248,15 +250,29 @@ psql -X -q --dbname="$SRC_URL" -c "UPDATE messages SET flagged = true WHERE id %
 db_sums "$SRC_URL" >"$work/sums.backup"
 pass "seeded $(wc -l <"$work/acks") writes through the API on top of the import"
 
+# s3rver (npm) stands in for S3-compatible storage, on loopback.
+log "starting a local S3-compatible server (s3rver)"
+npm install --no-audit --no-fund --silent --prefix "$work/s3" s3rver@3.7.1 >/dev/null || fail "npm install s3rver"
+mkdir -p "$work/s3/data"
+s3_port=$(listen_port)
+"$work/s3/node_modules/.bin/s3rver" -d "$work/s3/data" -a 127.0.0.1 -p "$s3_port" --silent --configure-bucket drill \
+  >"$work/s3rver.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$s3_port/" 30
+export S3_ENDPOINT_URL=http://127.0.0.1:$s3_port AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+  AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=$work/no-aws-config AWS_SHARED_CREDENTIALS_FILE=$work/no-aws-credentials
+
 export BACKUP_PASSPHRASE='drill "pass" phrase'
-DATABASE_URL=$SRC_URL scripts/backup.sh -e -o "$work/drill.dump" >"$work/backup.out" || fail "scripts/backup.sh"
+DATABASE_URL=$SRC_URL scripts/backup.sh -e -o "$work/drill.dump" -u s3://drill/minitwit/ >"$work/backup.out" ||
+  fail "scripts/backup.sh"
 backup=$(<"$work/backup.out")
 [[ -s $backup && $backup == *.gpg ]] || fail "backup.sh -e did not write an encrypted file ($backup)"
-pass "backup.sh wrote an encrypted custom-format dump ($(du -h "$backup" | cut -f1))"
+aws --endpoint-url "$S3_ENDPOINT_URL" s3 ls s3://drill/minitwit/drill.dump.gpg >/dev/null || fail "the backup is not in the bucket"
+pass "backup.sh wrote an encrypted custom-format dump ($(du -h "$backup" | cut -f1)) and uploaded it"
 
 copy_url=${SRC_URL/\/minitwit\?/\/minitwit_copy?}
 start_load # the service keeps serving from the first database meanwhile
-scripts/restore.sh -n "$backup" "$copy_url" || fail "restore.sh -n into a new database"
+scripts/restore.sh -n s3://drill/minitwit/drill.dump.gpg "$copy_url" || fail "restore.sh -n from S3 into a new database"
 sleep 1
 stop_load
 [[ ! -s $work/fails ]] || { cat "$work/fails"; fail "requests failed while restoring into a second database"; }
