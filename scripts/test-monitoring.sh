@@ -74,7 +74,7 @@ log "building promqlcheck"
 # ---------------------------------------------------------------- static
 log "static checks"
 check "shellcheck monitoring scripts" shellcheck -x scripts/test-monitoring.sh "$MON/alertmanager/start.sh"
-check "promqlcheck gofmt and go vet" bash -c "cd $MON/promqlcheck && test -z \"\$(gofmt -l .)\" && go vet ./..."
+check "promqlcheck gofmt, go vet, go test" bash -c "cd $MON/promqlcheck && test -z \"\$(gofmt -l .)\" && go vet ./... && go test -count=1 ./..."
 check "promtool check config" promtool check config "$MON/prometheus/prometheus.yml"
 check "promtool check rules" promtool check rules "$MON"/prometheus/rules/*.rules.yml
 check "promtool test rules" promtool test rules "$MON"/prometheus/tests/*.test.yml
