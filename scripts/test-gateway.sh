@@ -438,17 +438,18 @@ log "rolling-restart drill under load"
   "$WORK/scenario2.tsv" >"$WORK/replay2.out" 2>&1 &
 REPLAY_PID=$!
 BG_PIDS+=("$REPLAY_PID")
-# Web traffic at the same time (about 20 pages a second), so the web
+sleep 2
+# Web traffic at the same time (about ten pages a second), so the web
 # replacement is exercised too.
 (
   while [[ ! -f $STATE/roll.done ]]; do
     "${C[@]}" -o /dev/null -w '%{http_code}\n' "$HTTPS_URL/public" || echo 000
-    sleep 0.05
+    sleep 0.1
   done
 ) >"$WORK/web-during-drill.txt" &
 WEBLOAD_PID=$!
 BG_PIDS+=("$WEBLOAD_PID")
-sleep 2
+sleep 1
 kill -USR1 "$GWL_PID"
 for _ in $(seq 1 600); do
   [[ -f $STATE/roll.done ]] && break
