@@ -238,8 +238,15 @@ func insertBatch(ctx context.Context, dst *sql.DB, ph placeholders, t table, row
 
 // advanceSequences moves the id sequences past the imported ids: rows were
 // inserted with explicit ids, which PostgreSQL sequences do not notice, and
-// the next sign-up would otherwise collide with legacy user 1.
+// the next sign-up would otherwise collide with legacy user 1. The user
+// sequence also passes ids that only messages or follows mention, so a new
+// user never inherits an orphaned legacy message or follow.
 func advanceSequences(ctx context.Context, db *sql.DB, out io.Writer) error {
+	highest := map[string]string{
+		"users": "SELECT GREATEST((SELECT MAX(id) FROM users), (SELECT MAX(author_id) FROM messages)," +
+			" (SELECT MAX(who_id) FROM follows), (SELECT MAX(whom_id) FROM follows))",
+		"messages": "SELECT MAX(id) FROM messages",
+	}
 	for _, tbl := range []string{"users", "messages"} {
 		var seq sql.NullString
 		if err := db.QueryRowContext(ctx, "SELECT pg_get_serial_sequence($1, 'id')", tbl).Scan(&seq); err != nil {
@@ -249,7 +256,7 @@ func advanceSequences(ctx context.Context, db *sql.DB, out io.Writer) error {
 			return fmt.Errorf("%s.id has no sequence", tbl)
 		}
 		// The sequence name comes from the catalog, not from input.
-		q := "SELECT setval($1, GREATEST((SELECT COALESCE(MAX(id), 0) FROM " + tbl + "), (SELECT last_value FROM " + seq.String + "), 1))"
+		q := "SELECT setval($1, GREATEST((" + highest[tbl] + "), (SELECT last_value FROM " + seq.String + "), 1))"
 		var v int64
 		if err := db.QueryRowContext(ctx, q, seq.String).Scan(&v); err != nil {
 			return fmt.Errorf("advance %s: %w", seq.String, err)

@@ -258,6 +258,16 @@ func TestImportNormalisesLegacyOddities(t *testing.T) {
 		if n := count(t, db, "follows"); n != 3 {
 			t.Errorf("follows = %d, want 3 distinct non-NULL pairs", n)
 		}
+		if db.Name == "postgres" {
+			// Message 3's author 42 does not exist: a new user must not become them.
+			u, err := db.Store.CreateUser(ctx, domain.User{Username: "new", Email: "n@x", PwHash: "h"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.ID <= 42 {
+				t.Errorf("new user got id %d, which orphaned legacy rows refer to", u.ID)
+			}
+		}
 	})
 }
 
