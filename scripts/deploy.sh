@@ -17,7 +17,8 @@
 # Run on a Swarm manager from a checkout of this repository. Settings come
 # from the environment or stack/minitwit.env (see stack/minitwit.env.example;
 # MINITWIT_ENV names another file). STACK_NAME (default minitwit),
-# DEPLOY_TIMEOUT seconds per wait (default 900).
+# DEPLOY_TIMEOUT seconds per wait (default 900). Every outcome is appended to
+# DEPLOY_HISTORY (default stack/deploy-history), which rollback.sh reads.
 # --dry-run validates and prints the deploy command without changing anything.
 set -euo pipefail
 
@@ -44,6 +45,7 @@ done
 [[ $TAG =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "'$TAG' is not a valid image tag"
 
 ENV_FILE=${MINITWIT_ENV:-$ROOT/stack/minitwit.env}
+HISTORY=${DEPLOY_HISTORY:-$ROOT/stack/deploy-history}
 if [[ -f $ENV_FILE ]]; then
   set -a
   # shellcheck disable=SC1090 # the operator's settings file
@@ -233,6 +235,9 @@ explain_failure() {
   done
 }
 
+# record TAG OUTCOME appends one line to the deployment history.
+record() { printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" >>"$HISTORY"; }
+
 deploy() {
   log "docker stack deploy ${FILES[*]} $STACK (TAG=$TAG)"
   remember_updates
@@ -246,16 +251,21 @@ fi
 log "deploying $TAG (running now: ${PREVIOUS:-nothing})"
 
 if ((migrate)) && service_exists "${STACK}_migrate"; then
-  run_migration "$TAG" || die "migration with $TAG failed; the services were not touched (docker service logs ${STACK}_migrate)"
+  if ! run_migration "$TAG"; then
+    record "$TAG" migration-failed
+    die "migration with $TAG failed; the services were not touched (docker service logs ${STACK}_migrate)"
+  fi
 fi
 
 export TAG
 deploy
 if wait_converged; then
+  record "$TAG" deployed
   log "$TAG is deployed and every service has converged"
   exit 0
 fi
 
+record "$TAG" failed
 log "deployment of $TAG failed"
 explain_failure
 if [[ -n $PREVIOUS && $PREVIOUS != "$TAG" ]]; then
@@ -263,8 +273,10 @@ if [[ -n $PREVIOUS && $PREVIOUS != "$TAG" ]]; then
   TAG=$PREVIOUS
   deploy
   if wait_converged; then
+    record "$PREVIOUS" deployed
     log "rolled back to $PREVIOUS"
   else
+    record "$PREVIOUS" failed
     log "the rollback to $PREVIOUS did not converge either: check docker stack ps $STACK"
   fi
 fi

@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/common.sh
 
 ensure_packages nginx:nginx openssl:openssl curl:curl envsubst:gettext-base pgrep:procps \
-  jq:jq yq:yq shellcheck:shellcheck go:golang
+  jq:jq yq:yq shellcheck:shellcheck
 
 ACTIONS=${REPLAY_ACTIONS:-5000}
 WORK=$(mktemp -d /tmp/minitwit-test-gateway.XXXXXX)
@@ -165,6 +165,170 @@ if TAG=t-123 docker stack config "${want[@]}" >"$WORK/stack-all.yml" 2>"$WORK/st
 else
   fail "docker stack config ${want[*]}: $(cat "$WORK/stack-all.err")"
 fi
+
+# --- deploy.sh and rollback.sh logic ---------------------------------------------
+# There is no Swarm here, so a scripted docker CLI plays one: it keeps each
+# service's image, update status and tasks in files, answers exactly the
+# commands deploy.sh issues, and rolls "web" back itself when FAKE_FAIL_TAG
+# is deployed, as Swarm's failure_action does. `docker stack config` goes to
+# the real CLI. What is tested is the scripts' control flow, not Swarm.
+log "deploy.sh and rollback.sh against a scripted docker CLI"
+FAKE=$WORK/fake-swarm
+mkdir -p "$FAKE/bin" "$FAKE/svc"
+touch "$FAKE/calls"
+REAL_DOCKER=$(command -v docker)
+cat >"$FAKE/bin/docker" <<'FAKEDOCKER'
+#!/usr/bin/env bash
+set -euo pipefail
+F=$FAKE_STATE
+printf 'TAG=%s docker %s\n' "${TAG:-}" "$*" >>"$F/calls"
+get() { cat "$F/svc/$1/$2" 2>/dev/null || true; }
+put() { mkdir -p "$F/svc/$1"; printf '%s' "$3" >"$F/svc/$1/$2"; }
+last() { echo "${!#}"; }
+stamp() { date +%s%N; }
+case "$1 ${2:-}" in
+  "stack config") exec "$REAL_DOCKER" "$@" ;;
+  "info --format") echo true ;;
+  "stack deploy")
+    stack=$(last "$@")
+    for s in gateway web api follower migrate postgres; do
+      n=${stack}_$s
+      case $s in
+        postgres) img=postgres:15-bookworm ;;
+        migrate) img=${REGISTRY:-minitwit}/minitwit-follower:$TAG ;;
+        *) img=${REGISTRY:-minitwit}/minitwit-$s:$TAG ;;
+      esac
+      old=$(get "$n" image)
+      [[ $old == "$img" ]] && continue
+      if [[ -z $old ]]; then
+        put "$n" iter 1
+      else
+        put "$n" prev "$old"
+        put "$n" iter $(($(get "$n" iter) + 1))
+      fi
+      put "$n" taskstate complete
+      if [[ $s == web && -n $old && $TAG == "${FAKE_FAIL_TAG:-}" ]]; then
+        put "$n" prev "$img"
+        put "$n" state rollback_completed
+        put "$n" message "update rolled back due to failure or early termination of task"
+      else
+        put "$n" image "$img"
+        [[ -n $old ]] && put "$n" state completed
+      fi
+      [[ -n $old ]] && put "$n" started "$(stamp)"
+      [[ -n $old ]] || put "$n" image "$img"
+    done
+    ;;
+  "service inspect")
+    if [[ $3 != -f ]]; then
+      [[ -f $F/svc/$3/image ]] || { echo "Error: no such service: $3" >&2; exit 1; }
+      echo '[]'
+      exit 0
+    fi
+    n=$5
+    [[ -f $F/svc/$n/image ]] || { echo "Error: no such service: $n" >&2; exit 1; }
+    case $4 in
+      *'.UpdateStatus.State}}|'*) printf '%s|%s|%s\n' "$(get "$n" state)" "$(get "$n" started)" "$(get "$n" image)" ;;
+      *'.UpdateStatus.StartedAt}}{{end}}') get "$n" started ;;
+      *'.UpdateStatus.Message}}') get "$n" message ;;
+      *'.Spec.TaskTemplate.ContainerSpec.Image}}') get "$n" image ;;
+      *'ReplicatedJob'*) [[ $n == *_migrate ]] && echo job || echo service ;;
+      *'JobIteration.Index'*) get "$n" iter ;;
+      *'MaxAttempts'*) echo 3 ;;
+      '{{.ID}}') echo "id-$n" ;;
+      *) echo "fake docker: unknown template $4" >&2; exit 2 ;;
+    esac
+    ;;
+  "service update")
+    n=$(last "$@")
+    img=$(sed -n 's/.*--image \([^ ]*\).*/\1/p' <<<"$*")
+    put "$n" image "$img"
+    put "$n" iter $(($(get "$n" iter) + 1))
+    if [[ ${FAKE_MIGRATE_FAIL:-0} == 1 ]]; then put "$n" taskstate failed; else put "$n" taskstate complete; fi
+    ;;
+  "service ps")
+    n=$(last "$@")
+    if [[ " $* " == *" -q "* ]]; then
+      count=1
+      [[ $(get "$n" taskstate) == failed ]] && count=4
+      for k in $(seq 1 "$count"); do echo "$n.$(get "$n" iter).$k"; done
+    elif [[ $* == *desired-state=running* && $n != *_migrate ]]; then
+      replicas=2
+      [[ $n == *_gateway || $n == *_postgres ]] && replicas=1
+      for _ in $(seq 1 "$replicas"); do echo "$(get "$n" image)|Running 3 seconds ago"; done
+    fi
+    ;;
+  "inspect --type")
+    id=$(last "$@")
+    n=${id%%.*}
+    rest=${id#*.}
+    echo "${rest%%.*} $(get "$n" taskstate)"
+    ;;
+  "service ls")
+    n=$(sed -n 's/.*id=id-\([^ ]*\).*/\1/p' <<<"$*")
+    case $n in *_gateway | *_postgres) echo 1/1 ;; *) echo 2/2 ;; esac
+    ;;
+  "stack services")
+    stack=$(last "$@")
+    for d in "$F/svc/${stack}"_*; do [[ -d $d ]] && echo "${d##*/}"; done
+    true
+    ;;
+  *) echo "fake docker: unexpected: $*" >&2; exit 2 ;;
+esac
+FAKEDOCKER
+chmod +x "$FAKE/bin/docker"
+check "the scripted docker CLI itself is shellcheck-clean" shellcheck "$FAKE/bin/docker"
+# fake_deploy SCRIPT ARGS... runs a deploy script against the fake swarm.
+fake_deploy() {
+  env PATH="$FAKE/bin:$PATH" FAKE_STATE="$FAKE" REAL_DOCKER="$REAL_DOCKER" MINITWIT_ENV=/nonexistent \
+    DEPLOY_HISTORY="$FAKE/history" DEPLOY_POLL_SECONDS=0 DEPLOY_TIMEOUT=20 REGISTRY=reg.test/mt "$@" \
+    >>"$FAKE/out.log" 2>&1
+}
+fake_image() { cat "$FAKE/svc/minitwit_$1/image"; }
+# calls_since N prints the docker calls after line N of the call log.
+ncalls() { wc -l <"$FAKE/calls"; }
+calls_since() { tail -n +$(($1 + 1)) "$FAKE/calls"; }
+
+n0=$(ncalls)
+check "deploy.sh v1 on an empty swarm: stack deployed, converged, exit 0" fake_deploy scripts/deploy.sh v1
+check "deploy.sh v1: no migration update before the stack exists" \
+  test "$(calls_since "$n0" | grep -c 'service update')" -eq 0
+n1=$(ncalls)
+check "deploy.sh v2 upgrade: exit 0" fake_deploy scripts/deploy.sh v2
+first_update=$(calls_since "$n1" | grep -n 'service update' | head -n1 | cut -d: -f1)
+first_deploy=$(calls_since "$n1" | grep -n 'stack deploy' | head -n1 | cut -d: -f1)
+if [[ -n $first_update && -n $first_deploy ]] && ((first_update < first_deploy)) &&
+  calls_since "$n1" | grep -q 'service update .*--image reg.test/mt/minitwit-follower:v2 minitwit_migrate'; then
+  pass "deploy.sh v2: migrate job re-run with reg.test/mt/minitwit-follower:v2 before docker stack deploy"
+else
+  fail "deploy.sh v2: no migrate job re-run before docker stack deploy"
+fi
+check "deploy.sh v2: every service runs v2" eq "$(fake_image web) $(fake_image api) $(fake_image gateway)" \
+  "reg.test/mt/minitwit-web:v2 reg.test/mt/minitwit-api:v2 reg.test/mt/minitwit-gateway:v2"
+n2=$(ncalls)
+if fake_deploy env FAKE_FAIL_TAG=v3 scripts/deploy.sh v3; then
+  fail "deploy.sh v3 whose web update Swarm rolls back exited 0"
+else
+  pass "deploy.sh v3 whose web update Swarm rolls back exits non-zero"
+fi
+check "deploy.sh v3: redeployed the whole stack at v2 afterwards" \
+  eq "$(calls_since "$n2" | grep 'stack deploy' | cut -d' ' -f1 | tr '\n' ' ')" "TAG=v3 TAG=v2 "
+check "deploy.sh v3: every service back on v2" eq "$(fake_image web) $(fake_image api) $(fake_image follower)" \
+  "reg.test/mt/minitwit-web:v2 reg.test/mt/minitwit-api:v2 reg.test/mt/minitwit-follower:v2"
+n3=$(ncalls)
+if fake_deploy env FAKE_MIGRATE_FAIL=1 scripts/deploy.sh v4; then
+  fail "deploy.sh v4 with a failing migration exited 0"
+else
+  pass "deploy.sh v4 with a failing migration exits non-zero"
+fi
+check "deploy.sh v4: services untouched after the failed migration" \
+  eq "$(calls_since "$n3" | grep -c 'stack deploy') $(fake_image api)" "0 reg.test/mt/minitwit-api:v2"
+n4=$(ncalls)
+check "rollback.sh (no tag): exit 0" fake_deploy scripts/rollback.sh
+check "rollback.sh: back to v1, the last good tag before the running v2, without migrating" \
+  eq "$(fake_image web) $(calls_since "$n4" | grep -c 'service update')" "reg.test/mt/minitwit-web:v1 0"
+check "deployment history records every outcome" \
+  eq "$(cut -d' ' -f2- "$FAKE/history" | tr '\n' ';')" "v1 deployed;v2 deployed;v3 failed;v2 deployed;v4 migration-failed;v1 deployed;"
 
 # --- the container entrypoint ---------------------------------------------------
 log "container entrypoint against the local nginx"
