@@ -69,28 +69,12 @@ fi
 pg_start SRC
 pg_start DST
 
-# listen_port prints a free port below the kernel's ephemeral range: the
-# load's thousands of short client connections take ephemeral ports, and a
-# server started on one of those would fail to bind.
-listen_port() {
-  local p low
-  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-  for _ in $(seq 1 100); do
-    p=$((10000 + RANDOM % (low - 10000)))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  fail "no free port below $low"
-}
-
 # start_service NAME DATABASE_URL: the one-process system on a free port;
 # sets svc_pid and svc_url.
 start_service() {
   local port
-  port=$(listen_port)
-  PORT=$port METRICS_ADDR=127.0.0.1:$(listen_port) DATABASE_URL=$2 LOG_LEVEL=warn BCRYPT_COST=4 \
+  port=$(free_port)
+  PORT=$port METRICS_ADDR=127.0.0.1:$(free_port) DATABASE_URL=$2 LOG_LEVEL=warn BCRYPT_COST=4 \
     "$work/bin/minitwit" >>"$work/$1.log" 2>&1 &
   svc_pid=$!
   pids+=("$svc_pid")
@@ -254,7 +238,7 @@ pass "seeded $(wc -l <"$work/acks") writes through the API on top of the import"
 log "starting a local S3-compatible server (s3rver)"
 npm install --no-audit --no-fund --silent --prefix "$work/s3" s3rver@3.7.1 >/dev/null || fail "npm install s3rver"
 mkdir -p "$work/s3/data"
-s3_port=$(listen_port)
+s3_port=$(free_port)
 "$work/s3/node_modules/.bin/s3rver" -d "$work/s3/data" -a 127.0.0.1 -p "$s3_port" --silent --configure-bucket drill \
   >"$work/s3rver.log" 2>&1 &
 pids+=($!)

@@ -1,5 +1,6 @@
 // Command api serves the public simulator API. "api migrate [up|status]"
-// applies or lists schema steps.
+// applies or lists schema steps; "api healthcheck" exits 0 when the running
+// server's /readyz answers 200 (the image's HEALTHCHECK).
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"minitwit/api/apihttp"
 	"minitwit/shared/config"
@@ -37,6 +39,9 @@ func run(ctx context.Context, args []string) error {
 	cfg, err := config.Load("127.0.0.1:8082", "127.0.0.1:9082")
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
 	}
 	log, err := logging.New(os.Stdout, "api", cfg.LogLevel)
 	if err != nil {

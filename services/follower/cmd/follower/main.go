@@ -1,5 +1,7 @@
 // Command follower serves the follower graph: the only writer of
-// who-follows-whom. "follower migrate" applies pending schema steps.
+// who-follows-whom. "follower migrate" applies pending schema steps;
+// "follower healthcheck" exits 0 when the running server's /readyz answers
+// 200 (the image's HEALTHCHECK).
 package main
 
 import (
@@ -9,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,6 +40,9 @@ func run(ctx context.Context, args []string) error {
 	cfg, err := config.Load("127.0.0.1:8083", "127.0.0.1:9083")
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
 	}
 	log, err := logging.New(os.Stdout, "follower", cfg.LogLevel)
 	if err != nil {

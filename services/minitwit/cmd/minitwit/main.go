@@ -2,7 +2,7 @@
 // web UI at /, the simulator API at /api/ and the follower graph in-process,
 // on one listener. It applies pending schema migrations at start (the split
 // deployment runs "migrate" once instead). "minitwit migrate [up|status]"
-// only migrates.
+// only migrates; "minitwit healthcheck" probes the running server's /readyz.
 package main
 
 import (
@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,6 +45,9 @@ func run(ctx context.Context, args []string) error {
 	cfg, err := config.Load("127.0.0.1:8080", "127.0.0.1:9080")
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
 	}
 	log, err := logging.New(os.Stdout, "minitwit", cfg.LogLevel)
 	if err != nil {

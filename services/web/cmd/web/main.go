@@ -1,5 +1,6 @@
 // Command web serves MiniTwit's web pages. "web migrate" applies pending
-// schema steps.
+// schema steps; "web healthcheck" exits 0 when the running server's /readyz
+// answers 200 (the image's HEALTHCHECK).
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"minitwit/shared/config"
 	"minitwit/shared/domain"
@@ -38,6 +40,9 @@ func run(ctx context.Context, args []string) error {
 	cfg, err := config.Load("127.0.0.1:8081", "127.0.0.1:9081")
 	if err != nil {
 		return err
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
 	}
 	log, err := logging.New(os.Stdout, "web", cfg.LogLevel)
 	if err != nil {
