@@ -25,7 +25,7 @@ func MountHealth(r gin.IRoutes, deps map[string]domain.Pinger) {
 		failed := gin.H{}
 		for name, p := range deps {
 			if err := p.Ping(ctx); err != nil {
-				failed[name] = "unreachable"
+				failed[name] = "not ready"
 			}
 		}
 		if len(failed) > 0 {

@@ -104,8 +104,7 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) 
 	return out, nil
 }
 
-// Pending reports how many steps are not applied; services refuse readiness
-// while the schema is behind.
+// Pending reports how many steps are not applied.
 func (s *Store) Pending(ctx context.Context) (int, error) {
 	st, err := s.MigrationStatus(ctx)
 	if err != nil {
@@ -130,4 +129,21 @@ func appliedVersions(db *gorm.DB) (map[int]time.Time, error) {
 		done[r.Version] = r.AppliedAt
 	}
 	return done, nil
+}
+
+// SchemaCheck is a readiness check: it fails while migration steps this
+// binary knows are not applied, so a start-first rollout never sends
+// traffic to a replica whose schema the migrate job has not created yet.
+type SchemaCheck struct{ Store *Store }
+
+// Ping implements domain.Pinger.
+func (c SchemaCheck) Ping(ctx context.Context) error {
+	n, err := c.Store.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%d schema migration(s) pending: run the migrate step", n)
+	}
+	return nil
 }

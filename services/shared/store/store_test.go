@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"minitwit/shared/domain"
+	"minitwit/shared/store"
 	"minitwit/shared/storetest"
 )
 
@@ -95,6 +96,21 @@ func TestStore(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{"first"}, texts(s.HomeTimeline(ctx, a.ID, domain.Page{Limit: 10}))); diff != "" {
 			t.Errorf("home after unfollow (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestSchemaCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		ctx := context.Background()
+		if err := (store.SchemaCheck{Store: db.Store}).Ping(ctx); err != nil {
+			t.Fatalf("migrated database: %v", err)
+		}
+		if err := db.Store.DB().Exec("DELETE FROM schema_migrations").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := (store.SchemaCheck{Store: db.Store}).Ping(ctx); err == nil {
+			t.Fatal("a database with pending migrations passed the schema check")
 		}
 	})
 }

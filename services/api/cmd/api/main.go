@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string) error {
 	if sqlDB, err := st.DB().DB(); err == nil {
 		m.WatchDB(sqlDB, "api")
 	}
-	deps := map[string]domain.Pinger{"database": st}
+	deps := map[string]domain.Pinger{"database": st, "schema": store.SchemaCheck{Store: st}}
 	var follows domain.FollowService = st
 	if cfg.FollowerURL != "" {
 		fc := followclient.New(cfg.FollowerURL)

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string) error {
 	r := httpserver.NewEngine("follower", log, m, func(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"kind": "internal", "message": "internal error"})
 	})
-	httpserver.MountHealth(r, map[string]domain.Pinger{"database": st})
+	httpserver.MountHealth(r, map[string]domain.Pinger{"database": st, "schema": store.SchemaCheck{Store: st}})
 	(&followhttp.Handler{Svc: st, Log: log, Metrics: m}).Mount(r)
 
 	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
