@@ -295,10 +295,13 @@ check "deploy.sh v1: no migration update before the stack exists" \
   test "$(calls_since "$n0" | grep -c 'service update')" -eq 0
 n1=$(ncalls)
 check "deploy.sh v2 upgrade: exit 0" fake_deploy scripts/deploy.sh v2
-first_update=$(calls_since "$n1" | grep -n 'service update' | head -n1 | cut -d: -f1)
-first_deploy=$(calls_since "$n1" | grep -n 'stack deploy' | head -n1 | cut -d: -f1)
+# Captured once and searched with here-strings: under pipefail a "grep -q"
+# that stops reading early would fail the pipeline by SIGPIPE at random.
+v2_calls=$(calls_since "$n1")
+first_update=$(grep -n 'service update' <<<"$v2_calls" | head -n1 | cut -d: -f1)
+first_deploy=$(grep -n 'stack deploy' <<<"$v2_calls" | head -n1 | cut -d: -f1)
 if [[ -n $first_update && -n $first_deploy ]] && ((first_update < first_deploy)) &&
-  calls_since "$n1" | grep -q 'service update .*--image reg.test/mt/minitwit-follower:v2 minitwit_migrate'; then
+  grep -q 'service update .*--image reg.test/mt/minitwit-follower:v2 minitwit_migrate' <<<"$v2_calls"; then
   pass "deploy.sh v2: migrate job re-run with reg.test/mt/minitwit-follower:v2 before docker stack deploy"
 else
   fail "deploy.sh v2: no migrate job re-run before docker stack deploy"
