@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"minitwit/shared/metrics"
 )
 
 // MaxBodyBytes bounds every request body (1 MiB).
@@ -64,4 +66,14 @@ func Serve(ctx context.Context, log *logrus.Entry, servers ...*http.Server) erro
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// ServeWithMetrics serves h on addr and, when metricsAddr is set, the
+// registry's /metrics on that internal listener, until ctx is cancelled.
+func ServeWithMetrics(ctx context.Context, log *logrus.Entry, addr, metricsAddr string, h http.Handler, m *metrics.Metrics) error {
+	servers := []*http.Server{New(addr, h)}
+	if metricsAddr != "" {
+		servers = append(servers, MetricsServer(metricsAddr, m))
+	}
+	return Serve(ctx, log, servers...)
 }

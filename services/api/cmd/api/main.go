@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -79,9 +78,5 @@ func run(ctx context.Context, args []string) error {
 	h.Mount(r)
 	r.NoRoute(h.NotFound)
 
-	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
-	if cfg.MetricsAddr != "" {
-		servers = append(servers, httpserver.MetricsServer(cfg.MetricsAddr, m))
-	}
-	return httpserver.Serve(ctx, log, servers...)
+	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
 }

@@ -68,9 +68,5 @@ func run(ctx context.Context, args []string) error {
 	httpserver.MountHealth(r, map[string]domain.Pinger{"database": st, "schema": store.SchemaCheck{Store: st}})
 	(&followhttp.Handler{Svc: st, Log: log, Metrics: m}).Mount(r)
 
-	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
-	if cfg.MetricsAddr != "" {
-		servers = append(servers, httpserver.MetricsServer(cfg.MetricsAddr, m))
-	}
-	return httpserver.Serve(ctx, log, servers...)
+	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
 }

@@ -7,9 +7,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -75,11 +73,9 @@ func run(ctx context.Context, args []string) error {
 		m.WatchDB(sqlDB, "minitwit")
 	}
 	hasher := password.Hasher{Cost: cfg.BcryptCost}
-	sessionKey := []byte(cfg.SessionKey)
-	if len(sessionKey) == 0 {
-		sessionKey = make([]byte, 32)
-		_, _ = rand.Read(sessionKey)
-		log.Warn("SESSION_KEY not set: using a random key, sessions end when the process stops")
+	sessionKey, err := webui.SessionKey(cfg.SessionKey, log)
+	if err != nil {
+		return err
 	}
 	web, err := webui.New(webui.Deps{
 		Users: st, Messages: st, Follows: st, Hasher: hasher,
@@ -112,11 +108,7 @@ func run(ctx context.Context, args []string) error {
 		web.NotFound(c)
 	})
 
-	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
-	if cfg.MetricsAddr != "" {
-		servers = append(servers, httpserver.MetricsServer(cfg.MetricsAddr, m))
-	}
-	return httpserver.Serve(ctx, log, servers...)
+	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
 }
 
 func isAPI(c *gin.Context) bool {

@@ -5,9 +5,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -69,13 +67,9 @@ func run(ctx context.Context, args []string) error {
 		follows = fc
 		pingers["follower"] = fc
 	}
-	key := []byte(cfg.SessionKey)
-	if len(key) == 0 {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		log.Warn("SESSION_KEY is not set: using a random key, so sessions will not survive a restart or span replicas")
+	key, err := webui.SessionKey(cfg.SessionKey, log)
+	if err != nil {
+		return err
 	}
 	h, err := webui.New(webui.Deps{
 		Users:      st,
@@ -94,9 +88,5 @@ func run(ctx context.Context, args []string) error {
 	h.Mount(r)
 	r.NoRoute(h.NotFound)
 
-	servers := []*http.Server{httpserver.New(cfg.Addr, r)}
-	if cfg.MetricsAddr != "" {
-		servers = append(servers, httpserver.MetricsServer(cfg.MetricsAddr, m))
-	}
-	return httpserver.Serve(ctx, log, servers...)
+	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
 }
