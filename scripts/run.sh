@@ -12,7 +12,7 @@ export DATABASE_URL=${DATABASE_URL:-./data/minitwit.db}
 
 mkdir -p bin
 echo "building bin/minitwit ..." >&2
-(cd services && go build -o ../bin/minitwit minitwit/minitwit/cmd/minitwit)
+go build -o bin/minitwit minitwit/minitwit/cmd/minitwit
 echo "MiniTwit on http://127.0.0.1:${PORT} (API at http://127.0.0.1:${PORT}/api/)" >&2
 # exec: the signal from Ctrl-C or SIGTERM goes straight to the server.
 exec bin/minitwit

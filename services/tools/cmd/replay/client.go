@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 // client sends requests the way the simulator does: a fresh TCP connection

@@ -1,6 +1,6 @@
 package main
 
-import "minitwit/minitwit/scenario"
+import "minitwit/tools/scenario"
 
 // model is what the API should now hold, as far as the answers tell: it
 // records an action's effect only on a 204, and marks the user or pair as

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 // Options fix a scenario completely: the same Options give the same actions.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"minitwit/minitwit/scenario"
-	"minitwit/minitwit/scenario/gen"
+	"minitwit/tools/scenario"
+	"minitwit/tools/scenario/gen"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 // kindStats aggregates one action type. Latencies are kept for every

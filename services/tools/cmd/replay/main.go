@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 // Exit codes: 0 every action answered as expected and every check passed;

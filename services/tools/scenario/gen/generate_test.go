@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 var start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)

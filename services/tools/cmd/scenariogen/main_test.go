@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 func TestRunWritesFile(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"minitwit/minitwit/scenario"
+	"minitwit/tools/scenario"
 )
 
 // takenMsg is the one 400 answer to a registration that is not an error.

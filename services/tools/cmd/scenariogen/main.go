@@ -10,8 +10,8 @@ import (
 	"os"
 	"time"
 
-	"minitwit/minitwit/scenario"
-	"minitwit/minitwit/scenario/gen"
+	"minitwit/tools/scenario"
+	"minitwit/tools/scenario/gen"
 )
 
 func main() {

@@ -1,0 +1,3 @@
+module minitwit/tools
+
+go 1.26.0
