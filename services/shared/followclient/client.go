@@ -37,8 +37,10 @@ type Client struct {
 	HTTP    *http.Client
 }
 
-// New returns a client with a pooled transport and a timeout well inside
-// the simulator's 0.3 s budget for the whole request.
+// New returns a client with a pooled transport. The 2 s timeout only stops
+// a hung follower service from holding requests open; it is not the
+// simulator's 0.3 s budget, which a healthy follower call (about 1 ms) stays
+// far inside.
 func New(baseURL string) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64

@@ -1,5 +1,5 @@
-// Package webui serves MiniTwit's server-rendered web pages (see
-// /work/shared/contract/web-ui.md). It talks to the domain interfaces only,
+// Package webui serves MiniTwit's server-rendered web pages (the web UI
+// contract, shared/contract/web-ui.md). It talks to the domain interfaces only,
 // so the same handlers run against an in-process follower graph or the
 // follower service's typed client. Sessions and flashes live in signed
 // cookies: any replica holding the same key serves any user.
