@@ -33,25 +33,21 @@ func (h *Handler) changeFollow(c *gin.Context) {
 	if !decodeBody(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
+	change, done, whom := h.Follows.Follow, h.Metrics.Follows, req.Follow
+	if req.Unfollow != nil {
+		change, done, whom = h.Follows.Unfollow, h.Metrics.Unfollows, req.Unfollow
+	}
 	switch {
 	case req.Follow != nil && req.Unfollow != nil:
 		writeError(c, http.StatusBadRequest, "Give either follow or unfollow, not both")
-	case req.Follow != nil && *req.Follow != "":
-		if err := h.Follows.Follow(ctx, who, *req.Follow); err != nil {
-			fail(c, err)
-			return
-		}
-		h.Metrics.Follows.WithLabelValues("api").Inc()
-		c.Status(http.StatusNoContent)
-	case req.Unfollow != nil && *req.Unfollow != "":
-		if err := h.Follows.Unfollow(ctx, who, *req.Unfollow); err != nil {
-			fail(c, err)
-			return
-		}
-		h.Metrics.Unfollows.WithLabelValues("api").Inc()
-		c.Status(http.StatusNoContent)
-	default:
+	case whom == nil || *whom == "":
 		writeError(c, http.StatusBadRequest, "The body must name a user in follow or unfollow")
+	default:
+		if err := change(c.Request.Context(), who, *whom); err != nil {
+			fail(c, err)
+			return
+		}
+		done.WithLabelValues("api").Inc()
+		c.Status(http.StatusNoContent)
 	}
 }

@@ -46,21 +46,11 @@ func New(version, commit string) *Metrics {
 		InFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "minitwit_http_requests_in_flight", Help: "HTTP requests being served.",
 		}, []string{"service"}),
-		UsersRegistered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minitwit_users_registered_total", Help: "Users registered, by interface.",
-		}, []string{"via"}),
-		MessagesPosted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minitwit_messages_posted_total", Help: "Messages posted, by interface.",
-		}, []string{"via"}),
-		Follows: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minitwit_follows_total", Help: "Follow actions that succeeded, by interface.",
-		}, []string{"via"}),
-		Unfollows: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minitwit_unfollows_total", Help: "Unfollow actions that succeeded, by interface.",
-		}, []string{"via"}),
-		SignIns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "minitwit_signins_total", Help: "Web sign-in attempts by result.",
-		}, []string{"result"}),
+		UsersRegistered: counterVec("minitwit_users_registered_total", "Users registered, by interface.", "via"),
+		MessagesPosted:  counterVec("minitwit_messages_posted_total", "Messages posted, by interface.", "via"),
+		Follows:         counterVec("minitwit_follows_total", "Follow actions that succeeded, by interface.", "via"),
+		Unfollows:       counterVec("minitwit_unfollows_total", "Unfollow actions that succeeded, by interface.", "via"),
+		SignIns:         counterVec("minitwit_signins_total", "Web sign-in attempts by result.", "result"),
 		LatestID: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "minitwit_simulator_latest_id", Help: "The latest simulator action id stored by this replica.",
 		}),
@@ -86,4 +76,9 @@ func (m *Metrics) WatchDB(db *sql.DB, name string) {
 // Handler serves the registry for Prometheus.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// counterVec is a counter with one label, the shape of every business counter.
+func counterVec(name, help, label string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})
 }
