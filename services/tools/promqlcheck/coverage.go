@@ -12,19 +12,9 @@ import (
 // alertNames lists the alerts defined in the rule files.
 func alertNames(ruleFiles []string) ([]string, error) {
 	var names []string
-	for _, f := range ruleFiles {
-		b, err := os.ReadFile(f)
+	for _, path := range ruleFiles {
+		doc, err := readRules(path)
 		if err != nil {
-			return nil, err
-		}
-		var doc struct {
-			Groups []struct {
-				Rules []struct {
-					Alert string `yaml:"alert"`
-				} `yaml:"rules"`
-			} `yaml:"groups"`
-		}
-		if err := yaml.Unmarshal(b, &doc); err != nil {
 			return nil, err
 		}
 		for _, g := range doc.Groups {

@@ -18,23 +18,35 @@ type query struct {
 	Expr   string // as written, Grafana variables not yet substituted
 }
 
-// ruleQueries reads the expr of every alerting and recording rule.
-func ruleQueries(path string) ([]query, error) {
+// ruleFile is the part of a Prometheus rule file the checks read.
+type ruleFile struct {
+	Groups []struct {
+		Rules []struct {
+			Alert  string `yaml:"alert"`
+			Record string `yaml:"record"`
+			Expr   string `yaml:"expr"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+// readRules parses one rule file.
+func readRules(path string) (ruleFile, error) {
+	var f ruleFile
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
-	}
-	var f struct {
-		Groups []struct {
-			Rules []struct {
-				Alert  string `yaml:"alert"`
-				Record string `yaml:"record"`
-				Expr   string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
+		return f, err
 	}
 	if err := yaml.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return f, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ruleQueries reads the expr of every alerting and recording rule.
+func ruleQueries(path string) ([]query, error) {
+	f, err := readRules(path)
+	if err != nil {
+		return nil, err
 	}
 	var qs []query
 	for _, g := range f.Groups {
