@@ -27,11 +27,7 @@ func genSmall(t *testing.T, users, messages int) string {
 
 func count(t *testing.T, db storetest.DB, table string) int64 {
 	t.Helper()
-	var n int64
-	if err := db.Store.DB().Table(table).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return db.Count(t, table)
 }
 
 func TestImportGeneratedAndRerun(t *testing.T) {
@@ -156,17 +152,12 @@ func TestVerifyFailsLoudlyOnDifferences(t *testing.T) {
 		if _, err := Import(ctx, legacy, db.Store, ImportOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		g := db.Store.DB()
-		if err := g.Exec("UPDATE messages SET text = text || '!' WHERE id = 7").Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "UPDATE messages SET text = text || '!' WHERE id = 7")
 		var who, whom int64
-		if err := g.Raw("SELECT who_id, whom_id FROM follows ORDER BY who_id, whom_id LIMIT 1").Row().Scan(&who, &whom); err != nil {
+		if err := db.QueryRow(t, "SELECT who_id, whom_id FROM follows ORDER BY who_id, whom_id LIMIT 1").Scan(&who, &whom); err != nil {
 			t.Fatal(err)
 		}
-		if err := g.Exec("DELETE FROM follows WHERE who_id = ? AND whom_id = ?", who, whom).Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "DELETE FROM follows WHERE who_id = ? AND whom_id = ?", who, whom)
 		var out bytes.Buffer
 		rep, err := Verify(ctx, legacy, db.Store, &out)
 		if err == nil {
@@ -243,9 +234,18 @@ func TestImportNormalisesLegacyOddities(t *testing.T) {
 			Flagged bool
 		}
 		var got []msg
-		if err := db.Store.DB().Raw("SELECT id, pub_date, flagged FROM messages ORDER BY id").Scan(&got).Error; err != nil {
+		rows := db.Query(t, "SELECT id, pub_date, flagged FROM messages ORDER BY id")
+		for rows.Next() {
+			var m msg
+			if err := rows.Scan(&m.ID, &m.PubDate, &m.Flagged); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, m)
+		}
+		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
+		_ = rows.Close()
 		want := []msg{{1, 100, false}, {2, 0, true}, {3, 300, false}, {10, 400, true}}
 		if len(got) != len(want) {
 			t.Fatalf("messages %+v, want %+v", got, want)

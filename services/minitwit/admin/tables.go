@@ -6,49 +6,58 @@ package admin
 import (
 	"database/sql"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"minitwit/shared/store"
 )
 
 // table maps one legacy table onto its current one. legacy is a SELECT whose
 // columns carry the target names, with the documented normalisation applied
 // (NULL text is empty, NULL pub_date is 0, flagged is non-zero, duplicate and
 // NULL follow rows dropped), so import and verification read the same rows.
+// The current columns, their kinds and the key come from the store's layout
+// of its row structs, so they are stated once.
 type table struct {
-	name   string   // current table
-	legacy string   // SELECT over the legacy schema, columns named as in cols
-	cols   []string // current columns; the first len(key) form the order key
-	kinds  string   // one letter per column: i int64, s string, b bool
-	key    []string
+	name    string // current table
+	legacy  string // SELECT over the legacy schema, columns named as in cols
+	columns []store.Column
+	cols    []string // column names in order; the key columns come first
+	key     []string
 }
 
-var tables = []table{
-	{
-		name:   "users",
-		legacy: `SELECT user_id AS id, username AS username, COALESCE(email, '') AS email, COALESCE(pw_hash, '') AS pw_hash FROM "user"`,
-		cols:   []string{"id", "username", "email", "pw_hash"},
-		kinds:  "isss",
-		key:    []string{"id"},
-	},
-	{
-		name:   "follows",
-		legacy: `SELECT DISTINCT who_id AS who_id, whom_id AS whom_id FROM follower WHERE who_id IS NOT NULL AND whom_id IS NOT NULL`,
-		cols:   []string{"who_id", "whom_id"},
-		kinds:  "ii",
-		key:    []string{"who_id", "whom_id"},
-	},
-	{
-		name:   "messages",
-		legacy: `SELECT message_id AS id, author_id AS author_id, COALESCE(text, '') AS text, COALESCE(pub_date, 0) AS pub_date, COALESCE(flagged, 0) != 0 AS flagged FROM message`,
-		cols:   []string{"id", "author_id", "text", "pub_date", "flagged"},
-		kinds:  "iisib",
-		key:    []string{"id"},
-	},
+// legacySelects name, in import order, each current table and the SELECT
+// that reads it from the legacy schema.
+var legacySelects = []struct{ name, legacy string }{
+	{"users", `SELECT user_id AS id, username AS username, COALESCE(email, '') AS email, COALESCE(pw_hash, '') AS pw_hash FROM "user"`},
+	{"follows", `SELECT DISTINCT who_id AS who_id, whom_id AS whom_id FROM follower WHERE who_id IS NOT NULL AND whom_id IS NOT NULL`},
+	{"messages", `SELECT message_id AS id, author_id AS author_id, COALESCE(text, '') AS text, COALESCE(pub_date, 0) AS pub_date, COALESCE(flagged, 0) != 0 AS flagged FROM message`},
+}
+
+var tables = mustTables()
+
+func mustTables() []table {
+	out := make([]table, len(legacySelects))
+	for i, ls := range legacySelects {
+		l, err := store.TableLayout(ls.name)
+		if err != nil {
+			panic(err)
+		}
+		cols := l.ColumnNames()
+		// keyOf reads the key from the front of a row.
+		if !slices.Equal(cols[:len(l.Key)], l.Key) {
+			panic(fmt.Sprintf("%s: key %v is not the first columns of %v", ls.name, l.Key, cols))
+		}
+		out[i] = table{name: ls.name, legacy: ls.legacy, columns: l.Columns, cols: cols, key: l.Key}
+	}
+	return out
 }
 
 // row is one record in column order.
-type row []any
+type row = []any
 
 // keyOf returns the order key of r.
 func (t table) keyOf(r row) []int64 {
@@ -63,15 +72,17 @@ func (t table) keyOf(r row) []int64 {
 // PostgreSQL cannot store, so a bad legacy row is named instead of failing
 // a whole batch with a driver error.
 func (t table) scan(rs *sql.Rows) (row, error) {
-	dest := make([]any, len(t.kinds))
-	for i, k := range t.kinds {
-		switch k {
-		case 'i':
+	dest := make([]any, len(t.columns))
+	for i, c := range t.columns {
+		switch c.Kind {
+		case reflect.Int64:
 			dest[i] = new(int64)
-		case 's':
+		case reflect.String:
 			dest[i] = new(string)
-		case 'b':
+		case reflect.Bool:
 			dest[i] = new(bool)
+		default:
+			return nil, fmt.Errorf("%s.%s: no scan for kind %s", t.name, c.Name, c.Kind)
 		}
 	}
 	if err := rs.Scan(dest...); err != nil {
@@ -118,48 +129,13 @@ func appendCanonical(b []byte, r row) []byte {
 	return append(b, '\n')
 }
 
-// keyAfter is the keyset condition "key > the given values" for n values
-// starting at placeholder number first.
-func (t table) keyAfter(ph placeholders, first int) string {
+// keyAfter is the keyset condition "key > the given values" on the legacy
+// database, binding len(t.key) parameters.
+func (t table) keyAfter() string {
 	if len(t.key) == 1 {
-		return t.key[0] + " > " + ph(first)
+		return t.key[0] + " > ?"
 	}
-	vals := make([]string, len(t.key))
-	for i := range t.key {
-		vals[i] = ph(first + i)
-	}
-	return "(" + strings.Join(t.key, ", ") + ") > (" + strings.Join(vals, ", ") + ")"
+	return "(" + strings.Join(t.key, ", ") + ") > (?" + strings.Repeat(", ?", len(t.key)-1) + ")"
 }
 
-// inRange limits the current table to the legacy id range, so rows written
-// by the service after the import do not count as differences. It binds
-// len(t.key) parameters from number first, each the range's upper bound.
-func (t table) inRange(ph placeholders, first int) string {
-	conds := make([]string, len(t.key))
-	for i, k := range t.key {
-		conds[i] = k + " <= " + ph(first+i)
-	}
-	return strings.Join(conds, " AND ")
-}
-
-func (t table) orderBy(desc bool) string {
-	dir := ""
-	if desc {
-		dir = " DESC"
-	}
-	parts := make([]string, len(t.key))
-	for i, k := range t.key {
-		parts[i] = k + dir
-	}
-	return strings.Join(parts, ", ")
-}
-
-// placeholders renders bind parameter n (1-based) for a dialect.
-type placeholders func(n int) string
-
-func placeholdersFor(dialect string) placeholders {
-	if dialect == "postgres" {
-		return func(n int) string { return "$" + strconv.Itoa(n) }
-	}
-	return func(int) string { return "?" }
-}
+func (t table) orderBy() string { return strings.Join(t.key, ", ") }

@@ -83,22 +83,18 @@ func Verify(ctx context.Context, legacyPath string, dst *store.Store, out io.Wri
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	dstDB, err := dst.DB().DB()
-	if err != nil {
-		return VerifyReport{}, err
-	}
-	rep, err := verify(ctx, src, dstDB, placeholdersFor(dst.Dialect()), facts)
+	rep, err := verify(ctx, src, dst, facts)
 	if out != nil {
 		rep.print(out)
 	}
 	return rep, err
 }
 
-func verify(ctx context.Context, src, dst *sql.DB, ph placeholders, facts legacyFacts) (VerifyReport, error) {
+func verify(ctx context.Context, src *sql.DB, dst *store.Store, facts legacyFacts) (VerifyReport, error) {
 	var rep VerifyReport
 	var bad []string
 	for _, t := range tables {
-		c, err := compareTable(ctx, src, dst, ph, t, facts.MaxKey[t.name])
+		c, err := compareTable(ctx, src, dst, t, facts.MaxKey[t.name])
 		if err != nil {
 			return rep, err
 		}
@@ -115,19 +111,24 @@ func verify(ctx context.Context, src, dst *sql.DB, ph placeholders, facts legacy
 
 // compareTable streams both sides in key order side by side: counting and
 // hashing each, and naming the first rows that are missing, extra or changed.
-func compareTable(ctx context.Context, src, dst *sql.DB, ph placeholders, t table, maxKey int64) (TableCheck, error) {
+func compareTable(ctx context.Context, src *sql.DB, dst *store.Store, t table, maxKey int64) (TableCheck, error) {
 	c := TableCheck{Table: t.name}
-	cols := strings.Join(t.cols, ", ")
-	ls, err := newStream(ctx, src, t, "SELECT "+cols+" FROM ("+t.legacy+") AS t ORDER BY "+t.orderBy(false))
+	lrs, err := src.QueryContext(ctx, "SELECT "+strings.Join(t.cols, ", ")+" FROM ("+t.legacy+") AS t ORDER BY "+t.orderBy())
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", t.name, err)
+	}
+	ls, err := newStream(t, lrs)
 	if err != nil {
 		return c, err
 	}
 	defer ls.close()
-	args := make([]any, len(t.key))
-	for i := range args {
-		args[i] = maxKey
+	// Only the legacy id range: rows written by the service after the
+	// import do not count as differences.
+	trs, err := dst.RowsInRange(ctx, t.name, maxKey)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", t.name, err)
 	}
-	ts, err := newStream(ctx, dst, t, "SELECT "+cols+" FROM "+t.name+" WHERE "+t.inRange(ph, 1)+" ORDER BY "+t.orderBy(false), args...)
+	ts, err := newStream(t, trs)
 	if err != nil {
 		return c, err
 	}
@@ -187,13 +188,14 @@ type stream struct {
 	sum  hash.Hash
 }
 
-func newStream(ctx context.Context, db *sql.DB, t table, q string, args ...any) (*stream, error) {
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.name, err)
-	}
+// newStream reads rs, which it closes, and positions on the first row.
+func newStream(t table, rs *sql.Rows) (*stream, error) {
 	s := &stream{t: t, rs: rs, sum: sha256.New()}
-	return s, s.next()
+	if err := s.next(); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *stream) next() error {

@@ -2,27 +2,81 @@ package store
 
 import (
 	"context"
+	"embed"
 	"fmt"
+	"io/fs"
+	"path"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// migration is one versioned schema step. Steps are applied in order, each
-// once, and recorded in schema_migrations; they run from the explicit
+// migration is one versioned schema step: a frozen SQL file per engine
+// under migrations/<dialect>/<version>_*.sql. Steps are applied in order,
+// each once, and recorded in schema_migrations; they run from the explicit
 // "migrate" command (and at start in one-process mode), never from a
-// replica of a split deployment.
+// replica of a split deployment. A step never changes once released: a
+// schema change is a new step, so every database reaches the same schema
+// whichever version it started from.
 type migration struct {
 	Version int
 	Name    string
-	Up      func(tx *gorm.DB) error
 }
 
 var migrations = []migration{
-	{1, "users, messages, follows, simulator_latest", func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&userRow{}, &messageRow{}, &followRow{}, &latestRow{})
-	}},
+	{1, "users, messages, follows, simulator_latest"},
 }
+
+// migrationFiles holds the SQL of every step; 0000_schema_migrations.sql
+// creates the version table itself.
+//
+//go:embed migrations
+var migrationFiles embed.FS
+
+// migrationSQL returns the statements of the file whose name starts with
+// prefix in the dialect's directory.
+func migrationSQL(dialect, prefix string) ([]string, error) {
+	dir := path.Join("migrations", dialect)
+	matches, err := fs.Glob(migrationFiles, path.Join(dir, prefix+"_*.sql"))
+	if err != nil {
+		return nil, err
+	}
+	if len(matches) != 1 {
+		return nil, fmt.Errorf("want one %s/%s_*.sql, found %d", dir, prefix, len(matches))
+	}
+	b, err := migrationFiles.ReadFile(matches[0])
+	if err != nil {
+		return nil, err
+	}
+	return splitStatements(string(b)), nil
+}
+
+// splitStatements cuts a migration file into statements at semicolons that
+// end a line, dropping comment lines; the files keep semicolons out of
+// literals, so no driver needs to accept several statements in one call.
+func splitStatements(src string) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.SplitSeq(src, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func versionPrefix(v int) string { return fmt.Sprintf("%04d", v) }
 
 type schemaMigration struct {
 	Version   int `gorm:"primaryKey;autoIncrement:false"`
@@ -56,7 +110,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 			}
 			defer conn.Exec("SELECT pg_advisory_unlock(?)", migrationLockID)
 		}
-		if err := conn.AutoMigrate(&schemaMigration{}); err != nil {
+		if err := execFile(conn, s.dialect, "0000"); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 		done, err := appliedVersions(conn)
@@ -68,7 +122,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 				continue
 			}
 			err := conn.Transaction(func(tx *gorm.DB) error {
-				if err := m.Up(tx); err != nil {
+				if err := execFile(tx, s.dialect, versionPrefix(m.Version)); err != nil {
 					return err
 				}
 				return tx.Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
@@ -81,6 +135,25 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil
 	})
 	return applied, err
+}
+
+// execFile runs the statements of one migration file in order.
+func execFile(db *gorm.DB, dialect, prefix string) error {
+	stmts, err := migrationSQL(dialect, prefix)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if err := db.Exec(q).Error; err != nil {
+			return fmt.Errorf("%s: %w", firstLine(q), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // MigrationStatus lists every known step with its applied time, if any.
@@ -97,7 +170,6 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) 
 	for i, m := range migrations {
 		out[i] = MigrationStatus{Version: m.Version, Name: m.Name}
 		if at, ok := done[m.Version]; ok {
-			at := at
 			out[i].AppliedAt = &at
 		}
 	}

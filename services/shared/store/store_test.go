@@ -59,9 +59,7 @@ func TestStore(t *testing.T) {
 		_, _ = s.PostMessage(ctx, a.ID, "first", t0)
 		_, _ = s.PostMessage(ctx, b.ID, "second", t0)
 		m3, _ := s.PostMessage(ctx, b.ID, "third", t0.Add(time.Second))
-		if err := s.DB().Exec("UPDATE messages SET flagged = ? WHERE text = ?", true, "second").Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "UPDATE messages SET flagged = ? WHERE text = ?", true, "second")
 		_, _ = s.PostMessage(ctx, b.ID, "fourth", t0)
 
 		texts := func(ms []domain.Message, err error) []string {
@@ -106,9 +104,7 @@ func TestSchemaCheck(t *testing.T) {
 		if err := (store.SchemaCheck{Store: db.Store}).Ping(ctx); err != nil {
 			t.Fatalf("migrated database: %v", err)
 		}
-		if err := db.Store.DB().Exec("DELETE FROM schema_migrations").Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "DELETE FROM schema_migrations")
 		if err := (store.SchemaCheck{Store: db.Store}).Ping(ctx); err == nil {
 			t.Fatal("a database with pending migrations passed the schema check")
 		}

@@ -28,8 +28,20 @@ type DB struct {
 // dropped when the test ends.
 func Open(t testing.TB) []DB {
 	t.Helper()
-	dbs := []DB{openSQLite(t)}
-	if pg, ok := openPostgres(t); ok {
+	return open(t, true)
+}
+
+// OpenEmpty is Open without migrating: fresh databases with no schema, for
+// tests of the migrations themselves.
+func OpenEmpty(t testing.TB) []DB {
+	t.Helper()
+	return open(t, false)
+}
+
+func open(t testing.TB, migrate bool) []DB {
+	t.Helper()
+	dbs := []DB{openSQLite(t, migrate)}
+	if pg, ok := openPostgres(t, migrate); ok {
 		dbs = append(dbs, pg)
 	}
 	return dbs
@@ -42,13 +54,16 @@ func Each(t *testing.T, fn func(t *testing.T, db DB)) {
 	}
 }
 
-func openSQLite(t testing.TB) DB {
+func openSQLite(t testing.TB, migrate bool) DB {
 	path := filepath.Join(t.TempDir(), "minitwit.db")
 	st, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	if !migrate {
+		return DB{Name: "sqlite", Store: st, URL: path}
+	}
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +89,15 @@ func NewPostgresDatabase(t testing.TB) (string, bool) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "t_" + hex.EncodeToString(b[:])
-	if err := admin.DB().Exec("CREATE DATABASE " + name).Error; err != nil {
+	pool, err := admin.SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = admin.DB().Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
+		_, _ = pool.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 		_ = admin.Close()
 	})
 	u, err := url.Parse(base)
@@ -89,7 +108,7 @@ func NewPostgresDatabase(t testing.TB) (string, bool) {
 	return u.String(), true
 }
 
-func openPostgres(t testing.TB) (DB, bool) {
+func openPostgres(t testing.TB, migrate bool) (DB, bool) {
 	dbURL, ok := NewPostgresDatabase(t)
 	if !ok {
 		return DB{}, false
@@ -99,6 +118,9 @@ func openPostgres(t testing.TB) (DB, bool) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	if !migrate {
+		return DB{Name: "postgres", Store: st, URL: dbURL}, true
+	}
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
