@@ -170,9 +170,7 @@ func TestContract(t *testing.T) {
 				t.Errorf("content not returned verbatim: %s", all)
 			}
 		}
-		if err := db.Store.DB().Exec("UPDATE messages SET flagged = ? WHERE text = ?", true, "slash").Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "UPDATE messages SET flagged = ? WHERE text = ?", true, "slash")
 		_, _, body = do(t, srv, "GET", "/msgs", simAuth, "")
 		if strings.Contains(body, "slash") {
 			t.Errorf("flagged message listed: %s", body)

@@ -1,7 +1,6 @@
 package webui_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,7 +25,7 @@ func BenchmarkPublicTimeline(b *testing.B) {
 			seed(b, db)
 			r, _ := newEngine(b, db, io.Discard)
 			var date, id int64
-			row := db.Store.DB().Raw("SELECT pub_date, id FROM messages ORDER BY pub_date DESC, id DESC LIMIT 1 OFFSET ?", 999*30-1).Row()
+			row := db.QueryRow(b, "SELECT pub_date, id FROM messages ORDER BY pub_date DESC, id DESC LIMIT 1 OFFSET ?", 999*30-1)
 			if err := row.Scan(&date, &id); err != nil {
 				b.Fatal(err)
 			}
@@ -53,14 +52,10 @@ func BenchmarkPublicTimeline(b *testing.B) {
 // than one PostMessage each.
 func seed(b *testing.B, db storetest.DB) {
 	b.Helper()
-	ctx := context.Background()
-	gdb := db.Store.DB().WithContext(ctx)
 	const users = 100
 	for i := 1; i <= users; i++ {
-		if err := gdb.Exec("INSERT INTO users (username, email, pw_hash) VALUES (?, ?, 'x')",
-			fmt.Sprintf("user %d", i), fmt.Sprintf("u%d@example.com", i)).Error; err != nil {
-			b.Fatal(err)
-		}
+		db.Exec(b, "INSERT INTO users (username, email, pw_hash) VALUES (?, ?, 'x')",
+			fmt.Sprintf("user %d", i), fmt.Sprintf("u%d@example.com", i))
 	}
 	const batch = 500
 	for start := 0; start < benchMessages; start += batch {
@@ -74,8 +69,6 @@ func seed(b *testing.B, db storetest.DB) {
 			sb.WriteString("(?, ?, ?, ?)")
 			args = append(args, 1+i%users, fmt.Sprintf("message %d with some “text” & <markup>", i), 1_600_000_000+i/3, i%50 == 0)
 		}
-		if err := gdb.Exec(sb.String(), args...).Error; err != nil {
-			b.Fatal(err)
-		}
+		db.Exec(b, sb.String(), args...)
 	}
 }

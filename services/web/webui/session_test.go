@@ -125,9 +125,7 @@ func TestSessionOfDeletedUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		a := newApp(t, db)
 		c, u := a.signedIn("ghost")
-		if err := db.Store.DB().Exec("DELETE FROM users WHERE id = ?", u.ID).Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "DELETE FROM users WHERE id = ?", u.ID)
 		wantRedirect(t, c.get("/"), "/public")
 		if c.cookie("minitwit_session") != "" {
 			t.Error("the stale session cookie was kept")

@@ -209,9 +209,7 @@ func TestFlaggedMessagesHidden(t *testing.T) {
 		c, me := a.signedIn("me")
 		a.postAt(me, "visible", t0)
 		bad := a.postAt(me, "moderated away", t0.Add(time.Second))
-		if err := db.Store.DB().Exec("UPDATE messages SET flagged = ? WHERE id = ?", true, bad.ID).Error; err != nil {
-			t.Fatal(err)
-		}
+		db.Exec(t, "UPDATE messages SET flagged = ? WHERE id = ?", true, bad.ID)
 		for _, path := range []string{"/", "/public", "/me"} {
 			r := c.get(path)
 			if diff := cmp.Diff([]string{"visible"}, texts(timeline(t, r.Body))); diff != "" {
