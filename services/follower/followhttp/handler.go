@@ -4,7 +4,6 @@
 package followhttp
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -58,7 +57,7 @@ func (h *Handler) unfollow(c *gin.Context) {
 func (h *Handler) isFollowing(c *gin.Context) {
 	who, whom := c.Query("who"), c.Query("whom")
 	if who == "" || whom == "" {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: "bad_request", Message: "who and whom are required"})
+		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "who and whom are required"})
 		return
 	}
 	f, err := h.Svc.IsFollowing(c.Request.Context(), who, whom)
@@ -73,7 +72,7 @@ func (h *Handler) following(c *gin.Context) {
 	who := c.Query("who")
 	limit, err := strconv.Atoi(c.Query("limit"))
 	if who == "" || err != nil || limit < 0 {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: "bad_request", Message: "who and a non-negative limit are required"})
+		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "who and a non-negative limit are required"})
 		return
 	}
 	names, err := h.Svc.Following(c.Request.Context(), who, limit)
@@ -87,21 +86,28 @@ func (h *Handler) following(c *gin.Context) {
 func (h *Handler) pair(c *gin.Context) (followclient.Pair, bool) {
 	var p followclient.Pair
 	if err := c.ShouldBindJSON(&p); err != nil || p.Who == "" || p.Whom == "" {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: "bad_request", Message: "a JSON body with who and whom is required"})
+		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "a JSON body with who and whom is required"})
 		return p, false
 	}
 	return p, true
 }
 
-// fail is the one place that maps domain errors to this service's answers.
+// fail is the one place that maps domain errors to this service's answers,
+// through the kinds table the client reads them back with.
 func (h *Handler) fail(c *gin.Context, err error) {
-	switch {
-	case errors.Is(err, domain.ErrNotFound):
-		c.JSON(http.StatusNotFound, followclient.ErrorBody{Kind: "not_found", Message: "unknown user"})
-	case errors.Is(err, domain.ErrFollowSelf):
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: "follow_self", Message: "a user cannot follow themselves"})
+	kind, status := followclient.KindOf(err)
+	switch kind {
+	case followclient.KindNotFound:
+		c.JSON(status, followclient.ErrorBody{Kind: kind, Message: "unknown user"})
+	case followclient.KindFollowSelf:
+		c.JSON(status, followclient.ErrorBody{Kind: kind, Message: "a user cannot follow themselves"})
 	default:
 		_ = c.Error(err)
-		c.JSON(http.StatusInternalServerError, followclient.ErrorBody{Kind: "internal", Message: "internal error"})
+		c.JSON(status, followclient.InternalError)
 	}
+}
+
+// Internal answers an unexpected failure (a recovered panic) as fail does.
+func Internal(c *gin.Context) {
+	c.JSON(http.StatusInternalServerError, followclient.InternalError)
 }

@@ -24,10 +24,9 @@ type Pair struct {
 	Whom string `json:"whom"`
 }
 
-// ErrorBody is what the follower service answers on failure. Kind is one of
-// "not_found", "follow_self", "bad_request", "internal".
+// ErrorBody is what the follower service answers on failure.
 type ErrorBody struct {
-	Kind    string `json:"kind"`
+	Kind    ErrorKind `json:"kind"`
 	Message string `json:"message"`
 }
 
@@ -122,11 +121,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	var e ErrorBody
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
-	switch e.Kind {
-	case "not_found":
-		return domain.ErrNotFound
-	case "follow_self":
-		return domain.ErrFollowSelf
+	if err := e.Kind.Err(); err != nil {
+		return err
 	}
 	return fmt.Errorf("follower service answered %d: %s", resp.StatusCode, e.Message)
 }
