@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -59,11 +61,16 @@ func (d *dataOps) testBackup(t *testing.T) {
 		if len(b) == 0 || !isSymmetricOpenPGP(b[0]) {
 			t.Fatalf("%s does not start with an OpenPGP symmetric-key packet (%d bytes)", backup, len(b))
 		}
-		plain := RunCmd(t, env, "sh", "-c",
-			`printf '%s' "$BACKUP_PASSPHRASE" | gpg --batch --quiet --pinentry-mode loopback --passphrase-fd 0 --decrypt "$1" | head -c 5`,
-			"sh", backup)
-		if plain != "PGDMP" {
-			t.Errorf("decrypted, the backup starts with %q, want PGDMP (pg_dump's custom format)", plain)
+		plain := filepath.Join(t.TempDir(), "drill.dump")
+		gpg := exec.Command("gpg", "--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+			"--decrypt", "--output", plain, backup)
+		gpg.Env = append(os.Environ(), env...)
+		gpg.Stdin = strings.NewReader(backupPassphrase)
+		if out, err := gpg.CombinedOutput(); err != nil {
+			t.Fatalf("gpg --decrypt %s: %v\n%s", backup, err, out)
+		}
+		if p, err := os.ReadFile(plain); err != nil || !bytes.HasPrefix(p, []byte("PGDMP")) {
+			t.Errorf("decrypted, the backup is no pg_dump custom-format archive (no PGDMP at its start; %v)", err)
 		}
 		head := RunCmd(t, env, "sh", "-c", `aws --endpoint-url "$S3_ENDPOINT_URL" s3api head-object --bucket "$1" --key "$2"`,
 			"sh", backupBucket, backupObject)

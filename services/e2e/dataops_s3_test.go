@@ -75,7 +75,10 @@ func gnupgHome(t *testing.T) string {
 	t.Helper()
 	gpgconf := NeedTool(t, "gpgconf", "gnupg")
 	NeedTool(t, "gpg", "gnupg")
-	home := t.TempDir() // 0700, as gpg wants
+	home := t.TempDir()
+	if err := os.Chmod(home, 0o700); err != nil { // gpg warns about any other mode
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if out, err := TryCmd([]string{"GNUPGHOME=" + home}, gpgconf, "--kill", "gpg-agent"); err != nil {
 			t.Logf("gpgconf --kill gpg-agent: %v\n%s", err, out)
