@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/sirupsen/logrus"
 
+	"minitwit/shared/config"
 	"minitwit/shared/domain"
 	"minitwit/shared/metrics"
 	"minitwit/shared/password"
@@ -25,6 +26,28 @@ type Handler struct {
 	SimulatorPassword string
 	Log               *logrus.Entry
 	Metrics           *metrics.Metrics
+}
+
+// Store is the data the API reads and writes besides the follower graph:
+// the simulator's latest action id, users and their messages.
+type Store interface {
+	domain.LatestStore
+	domain.UserStore
+	domain.MessageStore
+}
+
+// FromConfig is the API as the binaries serve it (cmd/api alone,
+// cmd/minitwit under /api): bcrypt at the configured cost and the
+// simulator's credentials from the configuration. follows is the follower
+// service's client or the store in-process.
+func FromConfig(cfg config.Config, st Store, follows domain.FollowService, log *logrus.Entry, m *metrics.Metrics) *Handler {
+	return &Handler{
+		Users: st, Messages: st, Follows: follows, Latest: st,
+		Hasher:            password.Hasher{Cost: cfg.BcryptCost},
+		SimulatorUser:     cfg.SimulatorUser,
+		SimulatorPassword: cfg.SimulatorPassword,
+		Log:               log, Metrics: m,
+	}
 }
 
 // Mount adds the API routes to r: the root of the api service, or the

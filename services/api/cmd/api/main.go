@@ -9,17 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"minitwit/api/apihttp"
-	"minitwit/shared/config"
-	"minitwit/shared/domain"
-	"minitwit/shared/followclient"
 	"minitwit/shared/httpserver"
-	"minitwit/shared/logging"
-	"minitwit/shared/metrics"
-	"minitwit/shared/password"
-	"minitwit/shared/store"
+	"minitwit/shared/service"
 )
 
 // commit is set at build time with -ldflags "-X main.commit=...".
@@ -35,46 +28,20 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	cfg, err := config.Load("127.0.0.1:8082", "127.0.0.1:9082")
-	if err != nil {
+	base, done, err := service.Start(ctx, service.Defaults{
+		Name: "api", Addr: "127.0.0.1:8082", MetricsAddr: "127.0.0.1:9082", Commit: commit,
+	}, args)
+	if done || err != nil {
 		return err
 	}
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
-	}
-	log, err := logging.New(os.Stdout, "api", cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
+	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
 	defer st.Close()
-	if len(args) > 0 {
-		return store.RunCommand(ctx, st, args, os.Stdout)
-	}
-	log.WithField("config", cfg.String()).Info("starting")
 
-	m := metrics.New(cfg.Version, commit)
-	if sqlDB, err := st.DB().DB(); err == nil {
-		m.WatchDB(sqlDB, "api")
-	}
-	deps := map[string]domain.Pinger{"database": st, "schema": store.SchemaCheck{Store: st}}
-	var follows domain.FollowService = st
-	if cfg.FollowerURL != "" {
-		fc := followclient.New(cfg.FollowerURL)
-		follows, deps["follower"] = fc, fc
-	}
-	h := &apihttp.Handler{
-		Users: st, Messages: st, Follows: follows, Latest: st,
-		Hasher:            password.Hasher{Cost: cfg.BcryptCost},
-		SimulatorUser:     cfg.SimulatorUser,
-		SimulatorPassword: cfg.SimulatorPassword,
-		Log:               log, Metrics: m,
-	}
+	ready := base.Readiness()
+	follows := base.Follows(ready)
+	h := apihttp.FromConfig(cfg, st, follows, log, m)
 	r := httpserver.NewEngine("api", log, m, h.InternalError)
-	httpserver.MountHealth(r, deps)
+	httpserver.MountHealth(r, ready)
 	h.Mount(r)
 	r.NoRoute(h.NotFound)
 

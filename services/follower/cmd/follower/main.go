@@ -11,17 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"minitwit/follower/followhttp"
-	"minitwit/shared/config"
-	"minitwit/shared/domain"
 	"minitwit/shared/httpserver"
-	"minitwit/shared/logging"
-	"minitwit/shared/metrics"
-	"minitwit/shared/store"
+	"minitwit/shared/service"
 )
 
 // commit is set at build time with -ldflags "-X main.commit=...".
@@ -37,35 +32,19 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	cfg, err := config.Load("127.0.0.1:8083", "127.0.0.1:9083")
-	if err != nil {
+	base, done, err := service.Start(ctx, service.Defaults{
+		Name: "follower", Addr: "127.0.0.1:8083", MetricsAddr: "127.0.0.1:9083", Commit: commit,
+	}, args)
+	if done || err != nil {
 		return err
 	}
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
-	}
-	log, err := logging.New(os.Stdout, "follower", cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
+	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
 	defer st.Close()
-	if len(args) > 0 {
-		return store.RunCommand(ctx, st, args, os.Stdout)
-	}
-	log.WithField("config", cfg.String()).Info("starting")
 
-	m := metrics.New(cfg.Version, commit)
-	if sqlDB, err := st.DB().DB(); err == nil {
-		m.WatchDB(sqlDB, "follower")
-	}
 	r := httpserver.NewEngine("follower", log, m, func(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"kind": "internal", "message": "internal error"})
 	})
-	httpserver.MountHealth(r, map[string]domain.Pinger{"database": st, "schema": store.SchemaCheck{Store: st}})
+	httpserver.MountHealth(r, base.Readiness())
 	(&followhttp.Handler{Svc: st, Log: log, Metrics: m}).Mount(r)
 
 	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)

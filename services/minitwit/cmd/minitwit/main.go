@@ -12,18 +12,13 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"minitwit/api/apihttp"
-	"minitwit/shared/config"
 	"minitwit/shared/domain"
 	"minitwit/shared/httpserver"
-	"minitwit/shared/logging"
-	"minitwit/shared/metrics"
-	"minitwit/shared/password"
-	"minitwit/shared/store"
+	"minitwit/shared/service"
 	"minitwit/web/webui"
 )
 
@@ -40,26 +35,15 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
-	cfg, err := config.Load("127.0.0.1:8080", "127.0.0.1:9080")
-	if err != nil {
+	base, done, err := service.Start(ctx, service.Defaults{
+		Name: "minitwit", Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9080", Commit: commit,
+	}, args)
+	if done || err != nil {
 		return err
 	}
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
-	}
-	log, err := logging.New(os.Stdout, "minitwit", cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
+	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
 	defer st.Close()
-	if len(args) > 0 {
-		return store.RunCommand(ctx, st, args, os.Stdout)
-	}
-	log.WithField("config", cfg.String()).Info("starting")
+
 	applied, err := st.Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -68,27 +52,12 @@ func run(ctx context.Context, args []string) error {
 		log.WithField("versions", applied).Info("applied schema migrations")
 	}
 
-	m := metrics.New(cfg.Version, commit)
-	if sqlDB, err := st.DB().DB(); err == nil {
-		m.WatchDB(sqlDB, "minitwit")
-	}
-	hasher := password.Hasher{Cost: cfg.BcryptCost}
-	sessionKey, err := webui.SessionKey(cfg.SessionKey, log)
+	// The follower graph is the database itself: no follower service here.
+	web, err := webui.FromConfig(cfg, st, st, log, m)
 	if err != nil {
 		return err
 	}
-	web, err := webui.New(webui.Deps{
-		Users: st, Messages: st, Follows: st, Hasher: hasher,
-		SessionKey: sessionKey, Log: log, Metrics: m,
-	})
-	if err != nil {
-		return err
-	}
-	api := &apihttp.Handler{
-		Users: st, Messages: st, Follows: st, Latest: st, Hasher: hasher,
-		SimulatorUser: cfg.SimulatorUser, SimulatorPassword: cfg.SimulatorPassword,
-		Log: log, Metrics: m,
-	}
+	api := apihttp.FromConfig(cfg, st, st, log, m)
 
 	r := httpserver.NewEngine("minitwit", log, m, func(c *gin.Context) {
 		if isAPI(c) {

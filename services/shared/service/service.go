@@ -1,0 +1,106 @@
+// Package service is the start every MiniTwit binary shares: configuration,
+// the "healthcheck" and "migrate" subcommands, the logger, the database and
+// the metrics registry. A main calls Start first and then wires its own
+// stores, services and router from what Start returns.
+package service
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"minitwit/shared/config"
+	"minitwit/shared/domain"
+	"minitwit/shared/followclient"
+	"minitwit/shared/httpserver"
+	"minitwit/shared/logging"
+	"minitwit/shared/metrics"
+	"minitwit/shared/store"
+)
+
+// Defaults are what differs between binaries before any wiring: the name on
+// log lines and metrics, the listen addresses used when ADDR and
+// METRICS_ADDR are unset, and the build commit.
+type Defaults struct {
+	Name        string
+	Addr        string
+	MetricsAddr string
+	Commit      string
+	// Out receives the logs and the subcommands' output (os.Stdout if nil).
+	Out io.Writer
+}
+
+// Base is what every service is built on. The caller closes Store.
+type Base struct {
+	Config  config.Config
+	Log     *logrus.Entry
+	Store   *store.Store
+	Metrics *metrics.Metrics
+}
+
+// Start reads the configuration and, when args name a subcommand, runs it
+// and reports done: "healthcheck" probes the running server's /readyz (the
+// image's HEALTHCHECK, before any database is opened), "migrate [up|status]"
+// applies or lists schema steps. Otherwise it builds the logger, opens the
+// database, logs the masked configuration and returns the Base with a
+// metrics registry that watches the database's connection pool.
+func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, err error) {
+	out := d.Out
+	if out == nil {
+		out = os.Stdout
+	}
+	cfg, err := config.Load(d.Addr, d.MetricsAddr)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return nil, true, httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
+	}
+	log, err := logging.New(out, d.Name, cfg.LogLevel)
+	if err != nil {
+		return nil, false, err
+	}
+	st, err := store.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(args) > 0 {
+		err := store.RunCommand(ctx, st, args, out)
+		return nil, true, closeAfter(st, err)
+	}
+	log.WithField("config", cfg.String()).Info("starting")
+
+	m := metrics.New(cfg.Version, d.Commit)
+	if sqlDB, err := st.DB().DB(); err == nil {
+		m.WatchDB(sqlDB, d.Name)
+	}
+	return &Base{Config: cfg, Log: log, Store: st, Metrics: m}, false, nil
+}
+
+// Readiness is what /readyz of a split service checks: the database answers
+// and holds every schema step this binary knows.
+func (b *Base) Readiness() map[string]domain.Pinger {
+	return map[string]domain.Pinger{"database": b.Store, "schema": store.SchemaCheck{Store: b.Store}}
+}
+
+// Follows is the follower graph: the follower service's typed client when
+// FOLLOWER_URL is set, which then joins ready as a dependency, or else the
+// database in-process.
+func (b *Base) Follows(ready map[string]domain.Pinger) domain.FollowService {
+	if b.Config.FollowerURL == "" {
+		return b.Store
+	}
+	fc := followclient.New(b.Config.FollowerURL)
+	ready["follower"] = fc
+	return fc
+}
+
+func closeAfter(st *store.Store, err error) error {
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

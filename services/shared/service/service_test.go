@@ -1,0 +1,176 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"minitwit/shared/followclient"
+	"minitwit/shared/store"
+	"minitwit/shared/storetest"
+)
+
+// setEnv clears the settings a developer's shell may hold and points the
+// configuration at a fresh SQLite file.
+func setEnv(t *testing.T) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"DATABASE_URL": filepath.Join(t.TempDir(), "service.db"), "LOG_LEVEL": "info",
+		"FOLLOWER_URL": "", "ADDR": "", "METRICS_ADDR": "", "PORT": "", "SESSION_KEY": "",
+		"DATABASE_PASSWORD": "", "BCRYPT_COST": "4",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// eachDatabase runs fn on a fresh SQLite file and, when
+// MINITWIT_TEST_PG_URL names a server, on a fresh PostgreSQL database.
+func eachDatabase(t *testing.T, fn func(t *testing.T)) {
+	t.Run("sqlite", func(t *testing.T) {
+		setEnv(t)
+		fn(t)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		setEnv(t)
+		url, ok := storetest.NewPostgresDatabase(t)
+		if !ok {
+			return
+		}
+		t.Setenv("DATABASE_URL", url)
+		fn(t)
+	})
+}
+
+func defaults(out *bytes.Buffer) Defaults {
+	return Defaults{Name: "svc", Addr: "127.0.0.1:0", MetricsAddr: "", Commit: "abc123", Out: out}
+}
+
+func TestStartBuildsTheBase(t *testing.T) { eachDatabase(t, testStartBuildsTheBase) }
+
+func testStartBuildsTheBase(t *testing.T) {
+	t.Setenv("SESSION_KEY", "a-secret-that-must-not-be-logged")
+	var out bytes.Buffer
+	b, done, err := Start(context.Background(), defaults(&out), nil)
+	if err != nil || done {
+		t.Fatalf("Start: done=%v err=%v", done, err)
+	}
+	defer b.Store.Close()
+	if b.Config.Addr != "127.0.0.1:0" || b.Config.BcryptCost != 4 {
+		t.Errorf("config %+v: want the default address and BCRYPT_COST from the environment", b.Config)
+	}
+	if err := b.Store.Ping(context.Background()); err != nil {
+		t.Errorf("store: %v", err)
+	}
+
+	var line struct{ Service, Msg, Config string }
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("the start log is not one JSON line: %v\n%s", err, out.String())
+	}
+	if line.Service != "svc" || line.Msg != "starting" || !strings.Contains(line.Config, "session_key=(set)") {
+		t.Errorf("start log %+v, want service svc, msg starting and the masked configuration", line)
+	}
+	if strings.Contains(out.String(), "a-secret") {
+		t.Error("the start log shows the session key")
+	}
+
+	families, err := b.Metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range families {
+		if n := f.GetName(); n == "go_sql_open_connections" || n == "minitwit_build_info" {
+			names = append(names, n)
+		}
+	}
+	if diff := cmp.Diff([]string{"go_sql_open_connections", "minitwit_build_info"}, names); diff != "" {
+		t.Errorf("registry (-want +got):\n%s", diff)
+	}
+}
+
+func TestStartRunsSubcommands(t *testing.T) { eachDatabase(t, testStartRunsSubcommands) }
+
+func testStartRunsSubcommands(t *testing.T) {
+	ctx := context.Background()
+	var out bytes.Buffer
+	b, done, err := Start(ctx, defaults(&out), []string{"migrate"})
+	if err != nil || !done || b != nil {
+		t.Fatalf("migrate: base=%v done=%v err=%v, want done and no base", b, done, err)
+	}
+	if !strings.Contains(out.String(), "applied migration 1") {
+		t.Errorf("migrate printed %q", out.String())
+	}
+	out.Reset()
+	if _, done, err := Start(ctx, defaults(&out), []string{"migrate", "status"}); err != nil || !done {
+		t.Fatalf("migrate status: done=%v err=%v", done, err)
+	}
+	if strings.Contains(out.String(), "pending") || !strings.Contains(out.String(), "applied") {
+		t.Errorf("migrate status after migrate printed %q", out.String())
+	}
+	if _, done, err := Start(ctx, defaults(&out), []string{"frobnicate"}); err == nil || !done {
+		t.Errorf("an unknown subcommand: done=%v err=%v, want done with an error", done, err)
+	}
+}
+
+// The healthcheck probes the configured address before it opens any
+// database: nothing listens there, so it fails, and the database path (in
+// a directory that cannot be created) is never touched.
+func TestHealthcheckProbesWithoutTheDatabase(t *testing.T) {
+	setEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("ADDR", addr)
+	t.Setenv("DATABASE_URL", "/dev/null/cannot/exist.db")
+	var out bytes.Buffer
+	_, done, err := Start(context.Background(), defaults(&out), []string{"healthcheck"})
+	if !done || err == nil || strings.Contains(err.Error(), "database") {
+		t.Errorf("healthcheck with no server: done=%v err=%v, want done with a connection error", done, err)
+	}
+}
+
+func TestFollowsPicksTheGraph(t *testing.T) {
+	setEnv(t)
+	var out bytes.Buffer
+	b, _, err := Start(context.Background(), defaults(&out), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Store.Close()
+
+	ready := b.Readiness()
+	if got, ok := b.Follows(ready).(*store.Store); !ok || got != b.Store {
+		t.Errorf("without FOLLOWER_URL the graph is %T, want the store", got)
+	}
+	if diff := cmp.Diff([]string{"database", "schema"}, keys(ready)); diff != "" {
+		t.Errorf("readiness without a follower service (-want +got):\n%s", diff)
+	}
+
+	b.Config.FollowerURL = "http://127.0.0.1:1"
+	ready = b.Readiness()
+	if _, ok := b.Follows(ready).(*followclient.Client); !ok {
+		t.Error("with FOLLOWER_URL the graph is not the follower client")
+	}
+	if diff := cmp.Diff([]string{"database", "follower", "schema"}, keys(ready)); diff != "" {
+		t.Errorf("readiness with a follower service (-want +got):\n%s", diff)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
