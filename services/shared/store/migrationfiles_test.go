@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -51,6 +50,6 @@ func TestSplitStatements(t *testing.T) {
 	src := "-- a comment; not a statement\nCREATE TABLE a (\n    x int\n);\n\nCREATE INDEX i ON a (x);\nSELECT 1"
 	want := []string{"CREATE TABLE a (\n    x int\n)", "CREATE INDEX i ON a (x)", "SELECT 1"}
 	if diff := cmp.Diff(want, splitStatements(src)); diff != "" {
-		t.Error(fmt.Sprintf("(-want +got):\n%s", diff))
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
