@@ -28,7 +28,19 @@ func (d *dataOps) testMove(t *testing.T) {
 	mustOpScript(t, env, "db-move/2-replicate.sh")
 	mustOpScript(t, append(env, "TIMEOUT=180"), "db-move/3-wait.sh")
 	mustOpScript(t, env, "db-move/4-verify.sh")
+	// The source's ids before the sequences are set (they only grow), and
+	// the target's sequences after.
+	type idState struct{ SourceMax, TargetNext int64 }
+	seqs := map[string]idState{}
+	for _, table := range []string{"users", "messages"} {
+		seqs[table] = idState{SourceMax: pgInt(t, d.src, "minitwit", "SELECT coalesce(max(id), 0) FROM "+table)}
+	}
 	mustOpScript(t, env, "db-move/5-sequences.sh", "100000")
+	for table, s := range seqs {
+		s.TargetNext = pgInt(t, d.dst, "minitwit", "SELECT last_value FROM "+table+"_id_seq")
+		seqs[table] = s
+	}
+	copied := pgInt(t, d.dst, "minitwit", "SELECT count(*) FROM messages")
 
 	// The cut-over as a rolling update.
 	next := StartService(t, "minitwit", ServiceOpts{DatabaseURL: dstURL})
@@ -40,6 +52,19 @@ func (d *dataOps) testMove(t *testing.T) {
 	load.WaitRounds(t, 2) // the new server serves on after the clean-up
 	acks, fails := load.Stop()
 	oldAcks, newAcks := acksAt(acks, old.URL), acksAt(acks, next.URL)
+
+	t.Run("ReplicatedUnderLoad", func(t *testing.T) {
+		// Steps 1-5 passed (the test stops at a failed one): the target
+		// caught up, and its sequences start past the source's ids.
+		if copied == 0 {
+			t.Errorf("the target held no messages after the initial copy")
+		}
+		for table, s := range seqs {
+			if s.TargetNext < s.SourceMax+100000 {
+				t.Errorf("%s: the target's sequence is at %d, want at least the source's max id %d + 100000", table, s.TargetNext, s.SourceMax)
+			}
+		}
+	})
 
 	t.Run("CutOverUnderLoad", func(t *testing.T) {
 		if oldStop != nil {
