@@ -27,7 +27,7 @@ type Pair struct {
 // ErrorBody is what the follower service answers on failure.
 type ErrorBody struct {
 	Kind    ErrorKind `json:"kind"`
-	Message string `json:"message"`
+	Message string    `json:"message"`
 }
 
 // Client calls a follower service at BaseURL.

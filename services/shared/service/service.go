@@ -74,7 +74,7 @@ func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, 
 	log.WithField("config", cfg.String()).Info("starting")
 
 	m := metrics.New(cfg.Version, d.Commit)
-	if sqlDB, err := st.DB().DB(); err == nil {
+	if sqlDB, err := st.SQLDB(); err == nil {
 		m.WatchDB(sqlDB, d.Name)
 	}
 	return &Base{Config: cfg, Log: log, Store: st, Metrics: m}, false, nil

@@ -80,9 +80,6 @@ func Open(databaseURL string) (*Store, error) {
 // Dialect is "postgres" or "sqlite".
 func (s *Store) Dialect() string { return s.dialect }
 
-// DB exposes the GORM handle to migrations, admin commands and pool metrics.
-func (s *Store) DB() *gorm.DB { return s.db }
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()

@@ -7,12 +7,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/gin-gonic/gin"
 
 	"minitwit/follower/followhttp"
 	"minitwit/shared/httpserver"
@@ -41,9 +38,7 @@ func run(ctx context.Context, args []string) error {
 	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
 	defer st.Close()
 
-	r := httpserver.NewEngine("follower", log, m, func(c *gin.Context) {
-		c.JSON(http.StatusInternalServerError, gin.H{"kind": "internal", "message": "internal error"})
-	})
+	r := httpserver.NewEngine("follower", log, m, followhttp.Internal)
 	httpserver.MountHealth(r, base.Readiness())
 	(&followhttp.Handler{Svc: st, Log: log, Metrics: m}).Mount(r)
 
