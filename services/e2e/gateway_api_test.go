@@ -21,7 +21,7 @@ import (
 func testGatewayPathEscapes(t *testing.T, g *Gateway) {
 	const name = "Gate Way/ü%x?#"
 	const escaped = "Gate%20Way%2F%C3%BC%25x%3F%23"
-	auth := "Authorization: " + simulatorAuth
+	auth := "Authorization: " + gwSimAuth
 	t.Run("Register", func(t *testing.T) {
 		body, _ := json.Marshal(map[string]string{"username": name, "email": "gw@example.org", "pwd": `p"w\[]`})
 		a := g.do(t, http.MethodPost, g.HTTPSURL()+"/api/register", string(body), "Content-Type: application/json")
@@ -36,11 +36,11 @@ func testGatewayPathEscapes(t *testing.T, g *Gateway) {
 			t.Fatalf("POST /api/msgs/%s: %d %s", escaped, a.Status, a.Body)
 		}
 		a = g.get(t, g.HTTPSURL()+"/api/msgs/"+escaped+"?no=5", auth)
-		var msgs []apiMessage
+		var msgs []gwMessage
 		if err := json.Unmarshal([]byte(a.Body), &msgs); err != nil || a.Status != 200 {
 			t.Fatalf("GET /api/msgs/%s: %d %s (%v)", escaped, a.Status, a.Body, err)
 		}
-		want := []apiMessage{{User: name, Content: "through the gateway"}}
+		want := []gwMessage{{User: name, Content: "through the gateway"}}
 		if d := cmp.Diff(want, msgs); d != "" {
 			t.Errorf("messages of %q (-want +got):\n%s", name, d)
 		}
@@ -48,24 +48,24 @@ func testGatewayPathEscapes(t *testing.T, g *Gateway) {
 	t.Run("DotSegmentsRefused", func(t *testing.T) {
 		// Sent raw, so no client cleans the path first.
 		status, body := g.rawGet(t, "/x/../api/msgs", auth)
-		var got apiError
+		var got gwAPIError
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatalf("GET /x/../api/msgs: %d %q: %v", status, body, err)
 		}
-		if d := cmp.Diff(apiError{400, "Malformed request path"}, got); d != "" || status != 400 {
+		if d := cmp.Diff(gwAPIError{400, "Malformed request path"}, got); d != "" || status != 400 {
 			t.Errorf("GET /x/../api/msgs: %d (-want +got):\n%s", status, d)
 		}
 	})
 }
 
-// apiError is the API's JSON error body (the gateway answers in it too).
-type apiError struct {
+// gwAPIError is the API's JSON error body (the gateway answers in it too).
+type gwAPIError struct {
 	Status   int    `json:"status"`
 	ErrorMsg string `json:"error_msg"`
 }
 
-// apiMessage is one message of GET /api/msgs (the fields checked here).
-type apiMessage struct {
+// gwMessage is one message of GET /api/msgs (the fields checked here).
+type gwMessage struct {
 	User    string `json:"user"`
 	Content string `json:"content"`
 }

@@ -15,17 +15,17 @@ import (
 	"time"
 )
 
-// testCert is a self-signed ECDSA P-256 certificate and its key, as PEM
+// gwCert is a self-signed ECDSA P-256 certificate and its key, as PEM
 // files, like the ones the gateway serves until Let's Encrypt has issued one.
-type testCert struct {
+type gwCert struct {
 	CertFile, KeyFile string
 	Cert              *x509.Certificate
 	Pool              *x509.CertPool // trusts exactly this certificate
 }
 
-// writeSelfSigned writes cert.pem and key.pem (mode 0600) for the names
+// gwSelfSigned writes cert.pem and key.pem (mode 0600) for the names
 // into certFile and keyFile.
-func writeSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string) *testCert {
+func gwSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string) *gwCert {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -78,5 +78,5 @@ func writeSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &testCert{CertFile: certFile, KeyFile: keyFile, Cert: cert, Pool: pool}
+	return &gwCert{CertFile: certFile, KeyFile: keyFile, Cert: cert, Pool: pool}
 }

@@ -78,8 +78,8 @@ func (f *fakeSwarm) images(t *testing.T, names ...string) map[string]string {
 	return out
 }
 
-// matching are the calls containing substr.
-func matching(calls []string, substr string) []string {
+// gwCallsMatching are the calls containing substr.
+func gwCallsMatching(calls []string, substr string) []string {
 	var out []string
 	for _, c := range calls {
 		if strings.Contains(c, substr) {
@@ -89,9 +89,9 @@ func matching(calls []string, substr string) []string {
 	return out
 }
 
-// deployStep is one script run of the deploy/rollback drill and what must
+// gwDeployStep is one script run of the deploy/rollback drill and what must
 // hold after it; calls are the docker commands that run issued.
-type deployStep struct {
+type gwDeployStep struct {
 	name   string
 	env    []string
 	script string // empty: only check
@@ -100,13 +100,13 @@ type deployStep struct {
 	check  func(t *testing.T, f *fakeSwarm, calls []string)
 }
 
-var deploySteps = []deployStep{
+var gwDeploySteps = []gwDeployStep{
 	{name: "V1EmptySwarm", script: "deploy.sh", args: []string{"v1"}, wantOK: true,
 		check: func(t *testing.T, f *fakeSwarm, calls []string) {
-			if u := matching(calls, "service update"); len(u) != 0 {
+			if u := gwCallsMatching(calls, "service update"); len(u) != 0 {
 				t.Errorf("a migration update before the stack exists: %q", u)
 			}
-			if d := matching(calls, "stack deploy"); len(d) != 1 {
+			if d := gwCallsMatching(calls, "stack deploy"); len(d) != 1 {
 				t.Errorf("want one stack deploy, got %q", d)
 			}
 		}},
@@ -128,7 +128,7 @@ var deploySteps = []deployStep{
 	{name: "V3RolledBackBySwarm", env: []string{fakeFailTagEnv + "=v3"}, script: "deploy.sh", args: []string{"v3"},
 		check: func(t *testing.T, f *fakeSwarm, calls []string) {
 			var tags []string
-			for _, c := range matching(calls, "stack deploy") {
+			for _, c := range gwCallsMatching(calls, "stack deploy") {
 				tags = append(tags, strings.Fields(c)[0])
 			}
 			if d := cmp.Diff([]string{"TAG=v3", "TAG=v2"}, tags); d != "" {
@@ -142,7 +142,7 @@ var deploySteps = []deployStep{
 		}},
 	{name: "V4MigrationFails", env: []string{fakeMigrateFailEnv + "=1"}, script: "deploy.sh", args: []string{"v4"},
 		check: func(t *testing.T, f *fakeSwarm, calls []string) {
-			if d := matching(calls, "stack deploy"); len(d) != 0 {
+			if d := gwCallsMatching(calls, "stack deploy"); len(d) != 0 {
 				t.Errorf("services touched after a failed migration: %q", d)
 			}
 			if d := cmp.Diff(map[string]string{"api": "reg.test/mt/minitwit-api:v2"}, f.images(t, "api")); d != "" {
@@ -155,7 +155,7 @@ var deploySteps = []deployStep{
 			if d := cmp.Diff(map[string]string{"web": "reg.test/mt/minitwit-web:v1"}, f.images(t, "web")); d != "" {
 				t.Errorf("web image after rollback.sh (-want +got):\n%s", d)
 			}
-			if u := matching(calls, "service update"); len(u) != 0 {
+			if u := gwCallsMatching(calls, "service update"); len(u) != 0 {
 				t.Errorf("rollback.sh migrated: %q", u)
 			}
 		}},
@@ -187,17 +187,17 @@ var deploySteps = []deployStep{
 func testDeployRollback(t *testing.T) {
 	f := newFakeSwarm(t)
 	done := 0
-	runStep := func(t *testing.T, s deployStep) (string, error) {
+	runStep := func(t *testing.T, s gwDeployStep) (string, error) {
 		if s.script == "" {
 			return "", nil
 		}
 		return f.run(s.env, s.script, s.args...)
 	}
-	for i, s := range deploySteps {
+	for i, s := range gwDeploySteps {
 		t.Run(s.name, func(t *testing.T) {
 			for ; done < i; done++ {
-				if _, err := runStep(t, deploySteps[done]); (err == nil) != deploySteps[done].wantOK && deploySteps[done].script != "" {
-					t.Fatalf("setup step %s: exit %v", deploySteps[done].name, err)
+				if _, err := runStep(t, gwDeploySteps[done]); (err == nil) != gwDeploySteps[done].wantOK && gwDeploySteps[done].script != "" {
+					t.Fatalf("setup step %s: exit %v", gwDeploySteps[done].name, err)
 				}
 			}
 			before := len(f.calls(t))

@@ -41,7 +41,7 @@ func testGatewayEntrypoint(t *testing.T) {
 		"PUBLIC_HTTPS_PORT=" + strconv.Itoa(httpsPort), "WEB_UPSTREAM=127.0.0.1:9", "API_UPSTREAM=127.0.0.1:9",
 		"RUN_DIR=" + filepath.Join(dir, "run"), "ACCESS_LOG=" + filepath.Join(dir, "logs", "access.log"),
 		"ERROR_LOG=" + filepath.Join(dir, "logs", "error.log"), "ACME_ROOT=" + filepath.Join(dir, "acme"),
-		"NGINX_USER=" + nginxUser(), "STATUS_PORT=", "GRAFANA_UPSTREAM=",
+		"NGINX_USER=" + gwNginxUser(), "STATUS_PORT=", "GRAFANA_UPSTREAM=",
 	}
 	ep := StartProc(t, "entrypoint", ProcOpts{Env: env, LogDir: filepath.Join(dir, "logs")}, repoPath("gateway", "docker-entrypoint.sh"))
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(httpsPort))
@@ -75,7 +75,7 @@ func testGatewayEntrypoint(t *testing.T) {
 	})
 	t.Run("IssuedCertificateWithoutRestart", func(t *testing.T) {
 		waitSubject(t, "minitwit.test")
-		writeSelfSigned(t, leCert, leKey, "issued.minitwit.test", "minitwit.test")
+		gwSelfSigned(t, leCert, leKey, "issued.minitwit.test", "minitwit.test")
 		waitSubject(t, "issued.minitwit.test")
 		// exec: the entrypoint's process is the NGINX master; it is the
 		// same one that served the stand-in.
@@ -86,7 +86,7 @@ func testGatewayEntrypoint(t *testing.T) {
 	t.Run("WatcherEndsWithNginx", func(t *testing.T) {
 		Eventually(t, 30*time.Second, "serving HTTPS", func() error { _, err := servedSubject(); return err })
 		// NGINX workers and the certificate watcher are the master's children.
-		children := childPids(ep.Pid())
+		children := gwChildPids(ep.Pid())
 		if len(children) < 2 {
 			t.Fatalf("want workers and the watcher as children of %d, got %v", ep.Pid(), children)
 		}
@@ -95,7 +95,7 @@ func testGatewayEntrypoint(t *testing.T) {
 		}
 		Eventually(t, 30*time.Second, "workers and certificate watcher ended", func() error {
 			for _, pid := range children {
-				if pidAlive(pid) {
+				if gwPidAlive(pid) {
 					return fmt.Errorf("process %d still runs", pid)
 				}
 			}

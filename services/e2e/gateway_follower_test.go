@@ -30,7 +30,7 @@ func testGatewayFollowerInternal(t *testing.T, g *Gateway) {
 	for _, path := range []string{"/v1/following?who=x&limit=10", "/api/v1/following?who=x&limit=10",
 		"/api/../v1/following?who=x&limit=10", "/%2e%2e/v1/following?who=x&limit=10", "/v1/is-following?who=x&whom=y"} {
 		t.Run("NotThroughGateway"+path, func(t *testing.T) {
-			status, body := g.rawGet(t, path, "Authorization: "+simulatorAuth)
+			status, body := g.rawGet(t, path, "Authorization: "+gwSimAuth)
 			if status == http.StatusOK || strings.Contains(body, `"following"`) {
 				t.Errorf("GET %s through the gateway reached the follower: %d %s", path, status, body)
 			}

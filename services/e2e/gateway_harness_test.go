@@ -45,7 +45,7 @@ type Gateway struct {
 	HTTPSPort   int
 	StatusPort  int // stub_status, unpublished in the stack
 	VIPPort     int // the follower's "virtual IP"
-	Cert        *testCert
+	Cert        *gwCert
 	// Client trusts the gateway's certificate, follows no redirects and
 	// leaves Content-Encoding as the gateway sent it.
 	Client *http.Client
@@ -62,14 +62,14 @@ type Gateway struct {
 var gatewayServices = []string{"follower", "api", "web"}
 
 // StartGateway starts the whole system and waits until the gateway answers
-// over HTTPS. Everything stops when t (or, for a sharedGateway, its owner)
+// over HTTPS. Everything stops when t (or, for a gwShared, its owner)
 // ends.
 func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 	t.Helper()
 	NeedTool(t, "nginx", "nginx-light")
 	NeedTool(t, "envsubst", "gettext-base")
 	g := &Gateway{settings: opts.Settings, replicas: max(opts.Replicas, 1), pools: map[string][]*Service{}, owner: t}
-	if o, ok := t.(outliving); ok {
+	if o, ok := t.(gwOutliving); ok {
 		g.owner = o.owner
 	}
 	dir, err := os.MkdirTemp("", "minitwit-e2e-gateway.")
@@ -94,7 +94,7 @@ func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 	if err := os.WriteFile(g.path("session_key"), []byte("e2e-gateway-session-key-0123456789abcdef0123"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g.Cert = writeSelfSigned(t, g.path("tls", "cert.pem"), g.path("tls", "key.pem"), "localhost", "localhost", "127.0.0.1")
+	g.Cert = gwSelfSigned(t, g.path("tls", "cert.pem"), g.path("tls", "key.pem"), "localhost", "localhost", "127.0.0.1")
 	g.Client = &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
@@ -108,14 +108,14 @@ func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 		if name == "api" {
 			// web and api are ready only once the follower answers them.
 			g.VIPPort = FreePort(t)
-			g.vip = startNginx(t, "vip-nginx", g.path("vip"), g.path("vip", "nginx.conf"),
+			g.vip = gwStartNginx(t, "vip-nginx", g.path("vip"), g.path("vip", "nginx.conf"),
 				func() { g.writeVIPConf(t) }, func() string { return g.VIPURL() + "/healthz" })
 		}
 		for range g.replicas {
 			g.pools[name] = append(g.pools[name], g.startService(t, name))
 		}
 	}
-	g.gw = startNginx(t, "gateway-nginx", g.path("gw"), g.ConfPath(),
+	g.gw = gwStartNginx(t, "gateway-nginx", g.path("gw"), g.ConfPath(),
 		func() {
 			g.HTTPPort, g.HTTPSPort, g.StatusPort = FreePort(t), FreePort(t), FreePort(t)
 			g.render(t, g.ConfPath())
@@ -158,10 +158,10 @@ func (g *Gateway) scope(t testing.TB) testing.TB {
 	if t == g.owner {
 		return t
 	}
-	if o, ok := t.(outliving); ok {
+	if o, ok := t.(gwOutliving); ok {
 		t = o.TB
 	}
-	return outliving{TB: t, owner: g.owner}
+	return gwOutliving{TB: t, owner: g.owner}
 }
 
 // startService starts one process of a service, wired as in the stack.
@@ -177,7 +177,7 @@ func (g *Gateway) startService(t testing.TB, name string) *Service {
 	return StartService(g.scope(t), name, ServiceOpts{DatabaseURL: g.DatabaseURL, Env: env, LogDir: g.path("logs")})
 }
 
-func upstreams(pool []*Service) string {
+func gwUpstreams(pool []*Service) string {
 	var out []string
 	for _, s := range pool {
 		out = append(out, fmt.Sprintf("127.0.0.1:%d", s.Port))
@@ -199,16 +199,16 @@ func (g *Gateway) render(t testing.TB, output string) {
 	if s.AuthBurst == "" {
 		s.AuthBurst = "20"
 	}
-	out, err := renderGateway(output,
+	out, err := gwRender(output,
 		"SERVER_NAME=localhost", "LISTEN_HOST=127.0.0.1",
 		"HTTP_PORT="+strconv.Itoa(g.HTTPPort), "HTTPS_PORT="+strconv.Itoa(g.HTTPSPort),
 		"PUBLIC_HTTPS_PORT="+strconv.Itoa(g.HTTPSPort), "STATUS_PORT="+strconv.Itoa(g.StatusPort),
-		"WEB_UPSTREAM="+upstreams(g.pools["web"]), "API_UPSTREAM="+upstreams(g.pools["api"]),
+		"WEB_UPSTREAM="+gwUpstreams(g.pools["web"]), "API_UPSTREAM="+gwUpstreams(g.pools["api"]),
 		"ACCEPTED_IPS="+s.AcceptedIPs, "TRUSTED_PROXIES="+s.TrustedProxies,
 		"AUTH_RATE="+s.AuthRate, "AUTH_BURST="+s.AuthBurst,
 		"TLS_CERT="+g.Cert.CertFile, "TLS_KEY="+g.Cert.KeyFile, "ACME_ROOT="+g.path("acme"),
 		"RUN_DIR="+g.path("gw"), "ACCESS_LOG="+g.AccessLogPath(), "ERROR_LOG="+g.path("logs", "gateway-error.log"),
-		"NGINX_USER="+nginxUser(), "WORKER_PROCESSES=2", "GRAFANA_UPSTREAM=")
+		"NGINX_USER="+gwNginxUser(), "WORKER_PROCESSES=2", "GRAFANA_UPSTREAM=")
 	if err != nil {
 		t.Fatalf("render.sh: %v\n%s", err, out)
 	}
@@ -220,7 +220,7 @@ func (g *Gateway) writeVIPConf(t testing.TB) {
 	for _, s := range g.pools["follower"] {
 		ups = append(ups, fmt.Sprintf("127.0.0.1:%d", s.Port))
 	}
-	if err := os.WriteFile(g.path("vip", "nginx.conf"), []byte(vipConf(g.path("vip"), g.VIPPort, ups)), 0o644); err != nil {
+	if err := os.WriteFile(g.path("vip", "nginx.conf"), []byte(gwVIPConf(g.path("vip"), g.VIPPort, ups)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -232,22 +232,22 @@ func (g *Gateway) applyGateway(t testing.TB) {
 	t.Helper()
 	next := g.path("gw", "nginx.conf.new")
 	g.render(t, next)
-	if out, err := nginxCheck(g.path("gw"), next); err != nil {
+	if out, err := gwNginxCheck(g.path("gw"), next); err != nil {
 		t.Fatalf("nginx -t on the new gateway configuration: %v\n%s", err, out)
 	}
 	if err := os.Rename(next, g.ConfPath()); err != nil {
 		t.Fatal(err)
 	}
-	reloadNginx(t, g.gw)
+	gwReloadNginx(t, g.gw)
 }
 
 func (g *Gateway) applyVIP(t testing.TB) {
 	t.Helper()
 	g.writeVIPConf(t)
-	if out, err := nginxCheck(g.path("vip"), g.path("vip", "nginx.conf")); err != nil {
+	if out, err := gwNginxCheck(g.path("vip"), g.path("vip", "nginx.conf")); err != nil {
 		t.Fatalf("nginx -t on the follower balancer: %v\n%s", err, out)
 	}
-	reloadNginx(t, g.vip)
+	gwReloadNginx(t, g.vip)
 }
 
 // Settings are the gateway's current access settings.
@@ -295,16 +295,17 @@ func (g *Gateway) Roll(t testing.TB, name string) []RollStep {
 		t.Logf("%s: new process %d on port %d is ready", name, fresh.Pid(), fresh.Port)
 		g.pools[name] = append(g.pools[name], fresh)
 		g.applyPool(t, name)
-		t.Logf("%s: load balancer has %s", name, upstreams(g.pools[name]))
+		t.Logf("%s: load balancer has %s", name, gwUpstreams(g.pools[name]))
 		pool := append([]*Service{}, g.pools[name][:i]...)
 		pool = append(pool, fresh)
 		pool = append(pool, g.pools[name][i+1:len(g.pools[name])-1]...)
 		g.pools[name] = pool
 		g.applyPool(t, name)
-		t.Logf("%s: load balancer has %s", name, upstreams(g.pools[name]))
+		t.Logf("%s: load balancer has %s", name, gwUpstreams(g.pools[name]))
 		step.OldExit = old.Stop(syscall.SIGTERM, 30*time.Second)
 		step.End = time.Now()
-		t.Logf("%s: old process %d on port %d exited: %v", name, old.Pid(), old.Port, step.OldExit)
+		t.Logf("%s: old process %d on port %d exited (%v); replaced in %s",
+			name, old.Pid(), old.Port, step.OldExit, step.End.Sub(step.Started).Round(time.Millisecond))
 		steps = append(steps, step)
 	}
 	return steps
@@ -388,37 +389,37 @@ func (g *Gateway) AccessLog(t testing.TB) []gatewayAccess {
 	return out
 }
 
-// outliving is a testing.TB whose failures belong to the running (sub)test
+// gwOutliving is a testing.TB whose failures belong to the running (sub)test
 // but whose cleanups, temporary directories and late logs belong to owner:
 // for processes that outlive the subtest starting them.
-type outliving struct {
+type gwOutliving struct {
 	testing.TB
 	owner testing.TB
 }
 
-func (o outliving) Cleanup(f func())           { o.owner.Cleanup(f) }
-func (o outliving) TempDir() string            { return o.owner.TempDir() }
-func (o outliving) Failed() bool               { return o.owner.Failed() }
-func (o outliving) Log(args ...any)            { o.owner.Log(args...) }
-func (o outliving) Logf(f string, args ...any) { o.owner.Logf(f, args...) }
+func (o gwOutliving) Cleanup(f func())           { o.owner.Cleanup(f) }
+func (o gwOutliving) TempDir() string            { return o.owner.TempDir() }
+func (o gwOutliving) Failed() bool               { return o.owner.Failed() }
+func (o gwOutliving) Log(args ...any)            { o.owner.Log(args...) }
+func (o gwOutliving) Logf(f string, args ...any) { o.owner.Logf(f, args...) }
 
-// sharedGateway starts one Gateway for the subtests of a suite when the
+// gwShared starts one Gateway for the subtests of a suite when the
 // first of them asks for it; it lives until the suite's test ends.
-type sharedGateway struct {
+type gwShared struct {
 	parent *testing.T
 	opts   GatewayOpts
 	gw     *Gateway
 	tried  bool
 }
 
-func (s *sharedGateway) get(t *testing.T) *Gateway {
+func (s *gwShared) get(t *testing.T) *Gateway {
 	t.Helper()
 	if s.gw == nil {
 		if s.tried {
 			t.Fatal("the gateway did not start (see the first subtest that needed it)")
 		}
 		s.tried = true
-		s.gw = StartGateway(outliving{TB: t, owner: s.parent}, s.opts)
+		s.gw = StartGateway(gwOutliving{TB: t, owner: s.parent}, s.opts)
 	}
 	return s.gw
 }

@@ -15,11 +15,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// simulatorAuth is the simulator's Basic credentials (simulator:super_safe!).
-const simulatorAuth = "Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh"
+// gwSimAuth is the simulator's Basic credentials (simulator:super_safe!).
+const gwSimAuth = "Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh"
 
-// answer is a response with its body read.
-type answer struct {
+// gwAnswer is a response with its body read.
+type gwAnswer struct {
 	Status int
 	Header http.Header
 	Body   string
@@ -28,7 +28,7 @@ type answer struct {
 }
 
 // do sends a request through the gateway's client; headers are "Name: value".
-func (g *Gateway) do(t testing.TB, method, url, body string, headers ...string) answer {
+func (g *Gateway) do(t testing.TB, method, url, body string, headers ...string) gwAnswer {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -42,11 +42,11 @@ func (g *Gateway) do(t testing.TB, method, url, body string, headers ...string) 
 		k, v, _ := strings.Cut(h, ":")
 		req.Header.Set(k, strings.TrimSpace(v))
 	}
-	return doRequest(t, g.Client, req)
+	return gwDo(t, g.Client, req)
 }
 
-// doRequest sends req with c and reads the whole answer.
-func doRequest(t testing.TB, c *http.Client, req *http.Request) answer {
+// gwDo sends req with c and reads the whole answer.
+func gwDo(t testing.TB, c *http.Client, req *http.Request) gwAnswer {
 	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
@@ -57,14 +57,14 @@ func doRequest(t testing.TB, c *http.Client, req *http.Request) answer {
 	if err != nil {
 		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
-	a := answer{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+	a := gwAnswer{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 	if loc, err := resp.Location(); err == nil {
 		a.Location = loc.String()
 	}
 	return a
 }
 
-func (g *Gateway) get(t testing.TB, url string, headers ...string) answer {
+func (g *Gateway) get(t testing.TB, url string, headers ...string) gwAnswer {
 	t.Helper()
 	return g.do(t, http.MethodGet, url, "", headers...)
 }
@@ -164,7 +164,7 @@ func testGatewayHeaders(t *testing.T, g *Gateway) {
 	})
 }
 
-var cssLink = regexp.MustCompile(`/static/[^"]*\.css[^"]*`)
+var gwCSSLink = regexp.MustCompile(`/static/[^"]*\.css[^"]*`)
 
 // testGatewayGzip: HTML, CSS and JSON are compressed for clients that ask.
 func testGatewayGzip(t *testing.T, g *Gateway) {
@@ -173,7 +173,7 @@ func testGatewayGzip(t *testing.T, g *Gateway) {
 	for i := range 10 {
 		g.apiPost(t, "/api/msgs/gzip%20e2e", fmt.Sprintf(`{"content":"message %d for the compression check"}`, i))
 	}
-	css := cssLink.FindString(g.get(t, g.HTTPSURL()+"/public").Body)
+	css := gwCSSLink.FindString(g.get(t, g.HTTPSURL()+"/public").Body)
 	if css == "" {
 		t.Fatal("/public links no stylesheet under /static/")
 	}
@@ -183,7 +183,7 @@ func testGatewayGzip(t *testing.T, g *Gateway) {
 	}{
 		{"HTML", "/public", nil},
 		{"CSS", css, nil},
-		{"JSON", "/api/msgs?no=50", []string{"Authorization: " + simulatorAuth}},
+		{"JSON", "/api/msgs?no=50", []string{"Authorization: " + gwSimAuth}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := g.get(t, g.HTTPSURL()+c.path, append(c.headers, "Accept-Encoding: gzip")...)
@@ -207,7 +207,7 @@ func (g *Gateway) apiUser(t testing.TB, name string) {
 // apiPost sends a simulator POST with a JSON body and wants 204.
 func (g *Gateway) apiPost(t testing.TB, path, body string) {
 	t.Helper()
-	a := g.do(t, http.MethodPost, g.HTTPSURL()+path, body, "Authorization: "+simulatorAuth, "Content-Type: application/json")
+	a := g.do(t, http.MethodPost, g.HTTPSURL()+path, body, "Authorization: "+gwSimAuth, "Content-Type: application/json")
 	if a.Status != http.StatusNoContent {
 		t.Fatalf("POST %s: %d %s", path, a.Status, a.Body)
 	}

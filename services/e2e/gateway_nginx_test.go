@@ -13,39 +13,39 @@ import (
 	"time"
 )
 
-// nginxUser is the user NGINX workers run as: www-data when the tests run
+// gwNginxUser is the user NGINX workers run as: www-data when the tests run
 // as root (nginx refuses to keep root workers by default), else ourselves.
-func nginxUser() string {
+func gwNginxUser() string {
 	if os.Geteuid() == 0 {
 		return "www-data"
 	}
 	return ""
 }
 
-// renderGateway runs the product's gateway/render.sh on its template with
+// gwRender runs the product's gateway/render.sh on its template with
 // exactly the given settings (plus PATH) and writes output.
-func renderGateway(output string, settings ...string) (string, error) {
+func gwRender(output string, settings ...string) (string, error) {
 	cmd := exec.Command(repoPath("gateway", "render.sh"), repoPath("gateway", "templates", "nginx.conf.template"), output)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, settings...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// nginxCheck runs `nginx -t` on a configuration.
-func nginxCheck(prefix, conf string) (string, error) {
+// gwNginxCheck runs `nginx -t` on a configuration.
+func gwNginxCheck(prefix, conf string) (string, error) {
 	return TryCmd(nil, "nginx", "-t", "-q", "-p", prefix+"/", "-c", conf, "-e", "stderr")
 }
 
-// startNginx starts an NGINX master in the foreground on conf (rendered by
+// gwStartNginx starts an NGINX master in the foreground on conf (rendered by
 // render, which is called again with new ports when a port was taken by
 // another program between FreePort and the bind) and waits until probe
 // answers.
-func startNginx(t testing.TB, name, prefix, conf string, render func(), probe func() string) *Proc {
+func gwStartNginx(t testing.TB, name, prefix, conf string, render func(), probe func() string) *Proc {
 	t.Helper()
 	var log string
 	for attempt := 1; attempt <= 3; attempt++ {
 		render()
-		if out, err := nginxCheck(prefix, conf); err != nil {
+		if out, err := gwNginxCheck(prefix, conf); err != nil {
 			t.Fatalf("nginx -t %s: %v\n%s", conf, err, out)
 		}
 		p := StartProc(t, fmt.Sprintf("%s-%d", name, attempt), ProcOpts{LogDir: filepath.Join(prefix, "..", "logs")},
@@ -65,12 +65,12 @@ func startNginx(t testing.TB, name, prefix, conf string, render func(), probe fu
 	return nil
 }
 
-// reloadNginx makes the master re-read its configuration and returns once
+// gwReloadNginx makes the master re-read its configuration and returns once
 // every worker of the old configuration has finished its requests and
 // exited, and new workers run.
-func reloadNginx(t testing.TB, master *Proc) {
+func gwReloadNginx(t testing.TB, master *Proc) {
 	t.Helper()
-	old := childPids(master.Pid())
+	old := gwChildPids(master.Pid())
 	if err := master.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
@@ -79,19 +79,19 @@ func reloadNginx(t testing.TB, master *Proc) {
 			t.Fatalf("nginx exited during a reload:\n%s", tailFile(master.LogPath, 20))
 		}
 		for _, pid := range old {
-			if pidAlive(pid) {
+			if gwPidAlive(pid) {
 				return fmt.Errorf("worker %d of the old configuration still runs", pid)
 			}
 		}
-		if len(childPids(master.Pid())) == 0 {
+		if len(gwChildPids(master.Pid())) == 0 {
 			return errors.New("no new workers yet")
 		}
 		return nil
 	})
 }
 
-// childPids are the live child processes of pid, read from /proc.
-func childPids(pid int) []int {
+// gwChildPids are the live child processes of pid, read from /proc.
+func gwChildPids(pid int) []int {
 	entries, _ := os.ReadDir("/proc")
 	var kids []int
 	for _, e := range entries {
@@ -99,7 +99,7 @@ func childPids(pid int) []int {
 		if err != nil {
 			continue
 		}
-		ppid, state, ok := procStat(child)
+		ppid, state, ok := gwProcStat(child)
 		if ok && ppid == pid && state != "Z" {
 			kids = append(kids, child)
 		}
@@ -109,13 +109,13 @@ func childPids(pid int) []int {
 
 // pidAlive: the process exists and is not a zombie (an orphan whose new
 // parent never reaps it would otherwise count as running).
-func pidAlive(pid int) bool {
-	_, state, ok := procStat(pid)
+func gwPidAlive(pid int) bool {
+	_, state, ok := gwProcStat(pid)
 	return ok && state != "Z" && state != "X"
 }
 
-// procStat reads the parent pid and state of a process from /proc/PID/stat.
-func procStat(pid int) (ppid int, state string, ok bool) {
+// gwProcStat reads the parent pid and state of a process from /proc/PID/stat.
+func gwProcStat(pid int) (ppid int, state string, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, "", false
@@ -134,12 +134,12 @@ func procStat(pid int) (ppid int, state string, ok bool) {
 	return ppid, f[0], err == nil
 }
 
-// vipConf is the stand-in for Swarm's virtual IP of the follower service:
+// gwVIPConf is the stand-in for Swarm's virtual IP of the follower service:
 // a minimal NGINX balancing over the follower processes, so the follower
 // can be replaced like the others.
-func vipConf(dir string, port int, upstreams []string) string {
+func gwVIPConf(dir string, port int, gwUpstreams []string) string {
 	var b strings.Builder
-	if u := nginxUser(); u != "" {
+	if u := gwNginxUser(); u != "" {
 		fmt.Fprintf(&b, "user %s;\n", u)
 	}
 	fmt.Fprintf(&b, `worker_processes 1;
@@ -156,7 +156,7 @@ http {
     scgi_temp_path %[1]s/scgi;
     upstream follower {
 `, dir)
-	for _, u := range upstreams {
+	for _, u := range gwUpstreams {
 		fmt.Fprintf(&b, "        server %s max_fails=0;\n", u)
 	}
 	fmt.Fprintf(&b, `        keepalive 16;

@@ -20,14 +20,14 @@ func testGatewayShellcheck(t *testing.T) {
 	}
 }
 
-// productionSettings are render.sh's settings as in the image and stack,
+// gwProductionSettings are render.sh's settings as in the image and stack,
 // with files under dir.
-func productionSettings(t *testing.T, dir string) []string {
+func gwProductionSettings(t *testing.T, dir string) []string {
 	t.Helper()
-	c := writeSelfSigned(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "render.test", "render.test")
+	c := gwSelfSigned(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), "render.test", "render.test")
 	return []string{"SERVER_NAME=minitwit.test", "WEB_UPSTREAM=127.0.0.1:8081", "API_UPSTREAM=127.0.0.1:8082",
 		"TLS_CERT=" + c.CertFile, "TLS_KEY=" + c.KeyFile, "RUN_DIR=" + filepath.Join(dir, "run"),
-		"ACCESS_LOG=" + filepath.Join(dir, "access.log"), "ERROR_LOG=stderr", "NGINX_USER=" + nginxUser()}
+		"ACCESS_LOG=" + filepath.Join(dir, "access.log"), "ERROR_LOG=stderr", "NGINX_USER=" + gwNginxUser()}
 }
 
 // testGatewayRender: render.sh renders a production-like configuration
@@ -37,17 +37,17 @@ func testGatewayRender(t *testing.T) {
 	NeedTool(t, "nginx", "nginx-light")
 	NeedTool(t, "envsubst", "gettext-base")
 	dir := t.TempDir()
-	base := productionSettings(t, dir)
+	base := gwProductionSettings(t, dir)
 
 	t.Run("ProductionLike", func(t *testing.T) {
 		conf := filepath.Join(dir, "nginx.conf")
 		settings := append(base, "STATUS_PORT=8081", "GRAFANA_UPSTREAM=grafana:3000",
 			"ACCEPTED_IPS=203.0.113.7, 10.0.0.0/8", "TRUSTED_PROXIES=192.0.2.1")
-		if out, err := renderGateway(conf, settings...); err != nil {
+		if out, err := gwRender(conf, settings...); err != nil {
 			t.Fatalf("render.sh: %v\n%s", err, out)
 		}
 		// Ports 80 and 443 as in production: nginx -t binds nothing.
-		if out, err := nginxCheck(dir, conf); err != nil {
+		if out, err := gwNginxCheck(dir, conf); err != nil {
 			t.Fatalf("nginx -t: %v\n%s", err, out)
 		}
 		b, err := os.ReadFile(conf)
@@ -75,7 +75,7 @@ func testGatewayRender(t *testing.T) {
 	} {
 		t.Run("Refuses/"+bad.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "nginx.conf")
-			msg, err := renderGateway(out, append(base, bad.setting)...)
+			msg, err := gwRender(out, append(base, bad.setting)...)
 			if err == nil {
 				t.Fatalf("render.sh accepted %s", bad.setting)
 			}

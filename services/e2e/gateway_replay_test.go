@@ -11,13 +11,13 @@ import (
 	"testing"
 )
 
-// replayTimeout is the replay's per-request timeout in this suite. The
+// gwReplayTimeout is the replay's per-request timeout in this suite. The
 // tool's default (300 ms) is a latency budget, which belongs to benchmarks;
 // here every request must be answered correctly, however slow the machine.
-const replayTimeout = "10s"
+const gwReplayTimeout = "10s"
 
-// replayReport is the part of the replay tool's -report JSON the checks read.
-type replayReport struct {
+// gwReplayReport is the part of the replay tool's -report JSON the checks read.
+type gwReplayReport struct {
 	Planned          int      `json:"actions_planned"`
 	Sent             int      `json:"actions_sent"`
 	Errors           int      `json:"errors"`
@@ -37,7 +37,7 @@ type replayReport struct {
 	} `json:"checks"`
 }
 
-func (r replayReport) figures() string {
+func (r gwReplayReport) figures() string {
 	s := fmt.Sprintf("%d actions, %d errors, %.0f actions/s in %.1f s", r.Sent, r.Errors, r.ActionsPerSecond, r.WallSeconds)
 	for _, a := range r.PerAction {
 		if a.Action == "all" {
@@ -48,7 +48,7 @@ func (r replayReport) figures() string {
 }
 
 // check fails t unless every action was answered as expected.
-func (r replayReport) check(t testing.TB, minActions int) {
+func (r gwReplayReport) check(t testing.TB, minActions int) {
 	t.Helper()
 	var failures []string
 	if r.Checks != nil {
@@ -60,8 +60,8 @@ func (r replayReport) check(t testing.TB, minActions int) {
 	}
 }
 
-// genScenario writes a scenario with scenariogen's flags.
-func genScenario(t testing.TB, args ...string) string {
+// gwScenario writes a scenario with scenariogen's flags.
+func gwScenario(t testing.TB, args ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "scenario.tsv")
 	RunCmd(t, nil, append(append([]string{bin("scenariogen")}, args...), "-o", path)...)
@@ -72,17 +72,17 @@ func genScenario(t testing.TB, args ...string) string {
 // HTTPS; the report goes to report.
 func (g *Gateway) replayCmd(scenario, report string, args ...string) *exec.Cmd {
 	argv := append([]string{"-base", g.HTTPSURL() + "/api", "-insecure", "-progress", "0",
-		"-timeout", replayTimeout, "-report", report}, args...)
+		"-timeout", gwReplayTimeout, "-report", report}, args...)
 	return exec.Command(bin("replay"), append(argv, scenario)...)
 }
 
-func readReplayReport(t testing.TB, path, output string) replayReport {
+func gwReadReport(t testing.TB, path, output string) gwReplayReport {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("replay wrote no report: %v\n%s", err, output)
 	}
-	var r replayReport
+	var r gwReplayReport
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("replay report: %v\n%s", err, b)
 	}
@@ -96,7 +96,7 @@ func testGatewayRenderedConfig(t *testing.T, g *Gateway) {
 		{filepath.Join(g.Dir, "gw"), g.ConfPath()},
 		{filepath.Join(g.Dir, "vip"), filepath.Join(g.Dir, "vip", "nginx.conf")},
 	} {
-		if out, err := nginxCheck(c.prefix, c.conf); err != nil {
+		if out, err := gwNginxCheck(c.prefix, c.conf); err != nil {
 			t.Errorf("nginx -t %s: %v\n%s", c.conf, err, out)
 		}
 	}
@@ -107,11 +107,11 @@ func testGatewayRenderedConfig(t *testing.T, g *Gateway) {
 // every request in the gateway's access log.
 func testGatewayReplay(t *testing.T, g *Gateway) {
 	const actions = 5000
-	scenario := genScenario(t, "-users", "300", "-actions", strconv.Itoa(actions), "-seed", "7")
+	scenario := gwScenario(t, "-users", "300", "-actions", strconv.Itoa(actions), "-seed", "7")
 	before := len(g.AccessLog(t))
 	report := filepath.Join(t.TempDir(), "replay.json")
 	out, err := g.replayCmd(scenario, report, "-fresh").CombinedOutput()
-	r := readReplayReport(t, report, string(out))
+	r := gwReadReport(t, report, string(out))
 	if err != nil {
 		t.Errorf("replay: %v\n%s", err, out)
 	}

@@ -14,9 +14,9 @@ import (
 // gatewayRequestID is the form of an id NGINX makes ($request_id).
 var gatewayRequestID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-// serviceLogHas reports whether a service process logged a request line
+// gwServiceLogHas reports whether a service process logged a request line
 // with this request id.
-func serviceLogHas(s *Service, id string) (bool, error) {
+func gwServiceLogHas(s *Service, id string) (bool, error) {
 	f, err := os.Open(s.LogPath)
 	if err != nil {
 		return false, err
@@ -36,12 +36,12 @@ func serviceLogHas(s *Service, id string) (bool, error) {
 	return false, sc.Err()
 }
 
-// loggedBy waits until one of a service's processes logged the request id.
-func loggedBy(t *testing.T, g *Gateway, service, id string) {
+// gwLoggedBy waits until one of a service's processes logged the request id.
+func gwLoggedBy(t *testing.T, g *Gateway, service, id string) {
 	t.Helper()
 	Eventually(t, 10*time.Second, service+" logging request "+id, func() error {
 		for _, s := range g.Services(service) {
-			if ok, err := serviceLogHas(s, id); ok || err != nil {
+			if ok, err := gwServiceLogHas(s, id); ok || err != nil {
 				return err
 			}
 		}
@@ -49,8 +49,8 @@ func loggedBy(t *testing.T, g *Gateway, service, id string) {
 	})
 }
 
-// accessFor waits for the gateway's access-log line of a request id.
-func accessFor(t *testing.T, g *Gateway, id string) gatewayAccess {
+// gwAccessFor waits for the gateway's access-log line of a request id.
+func gwAccessFor(t *testing.T, g *Gateway, id string) gatewayAccess {
 	t.Helper()
 	var found gatewayAccess
 	Eventually(t, 10*time.Second, "the gateway logging request "+id, func() error {
@@ -73,22 +73,22 @@ func testGatewayRequestID(t *testing.T, g *Gateway) {
 		if got := g.get(t, g.HTTPSURL()+"/api/latest", "X-Request-ID: "+id).Header.Get("X-Request-ID"); got != id {
 			t.Errorf("answered X-Request-ID %q, want %q", got, id)
 		}
-		loggedBy(t, g, "api", id)
-		accessFor(t, g, id)
+		gwLoggedBy(t, g, "api", id)
+		gwAccessFor(t, g, id)
 	})
 	t.Run("GeneratedIDSharedWithService", func(t *testing.T) {
 		id := g.get(t, g.HTTPSURL()+"/public").Header.Get("X-Request-ID")
 		if !gatewayRequestID.MatchString(id) {
 			t.Fatalf("X-Request-ID %q is not one the gateway makes", id)
 		}
-		a := accessFor(t, g, id)
+		a := gwAccessFor(t, g, id)
 		if a.UpstreamTime == nil {
 			t.Fatalf("access log line of %s has no upstream_time", id)
 		}
 		if _, err := strconv.ParseFloat(*a.UpstreamTime, 64); err != nil {
 			t.Errorf("upstream_time %q of %s: the request did not reach a service", *a.UpstreamTime, id)
 		}
-		loggedBy(t, g, "web", id)
+		gwLoggedBy(t, g, "web", id)
 	})
 	t.Run("MalformedIDReplaced", func(t *testing.T) {
 		got := g.get(t, g.HTTPSURL()+"/api/latest", `X-Request-ID: bad id "with" quotes`).Header.Get("X-Request-ID")

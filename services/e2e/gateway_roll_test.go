@@ -17,7 +17,7 @@ import (
 func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 	// Pauses in the scenario (5,000 x 8 ms on average) keep the replay
 	// running through all replacements.
-	scenario := genScenario(t, "-users", "200", "-actions", "5000", "-seed", "8", "-first-id", "1000001", "-delay-mean", "8ms")
+	scenario := gwScenario(t, "-users", "200", "-actions", "5000", "-seed", "8", "-first-id", "1000001", "-delay-mean", "8ms")
 	report := filepath.Join(t.TempDir(), "replay.json")
 	var replayOut bytes.Buffer
 	replay := g.replayCmd(scenario, report)
@@ -98,7 +98,7 @@ func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 		}
 	})
 	t.Run("ReplayWithoutErrors", func(t *testing.T) {
-		r := readReplayReport(t, report, replayOut.String())
+		r := gwReadReport(t, report, replayOut.String())
 		if replayErr != nil {
 			t.Errorf("replay: %v\n%s", replayErr, replayOut.String())
 		}
@@ -137,7 +137,7 @@ func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 func testGatewayShutdown(t *testing.T, g *Gateway) {
 	var workers []int
 	for _, p := range []*Proc{g.gw, g.vip} {
-		workers = append(workers, childPids(p.Pid())...)
+		workers = append(workers, gwChildPids(p.Pid())...)
 	}
 	for name, err := range g.Stop() {
 		if err != nil {
@@ -146,7 +146,7 @@ func testGatewayShutdown(t *testing.T, g *Gateway) {
 	}
 	Eventually(t, 30*time.Second, "NGINX workers gone", func() error {
 		for _, pid := range workers {
-			if pidAlive(pid) {
+			if gwPidAlive(pid) {
 				return fmt.Errorf("worker %d still runs", pid)
 			}
 		}

@@ -13,10 +13,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// stackFile is the part of a `docker stack config` rendering the checks
+// gwStackFile is the part of a `docker stack config` rendering the checks
 // read. Numbers that compose writes as strings are yamlNumber.
-type stackFile struct {
-	Services map[string]stackService `yaml:"services"`
+type gwStackFile struct {
+	Services map[string]gwStackService `yaml:"services"`
 	Networks map[string]struct {
 		Driver   string `yaml:"driver"`
 		Internal bool   `yaml:"internal"`
@@ -26,14 +26,14 @@ type stackFile struct {
 	} `yaml:"secrets"`
 }
 
-type stackService struct {
+type gwStackService struct {
 	Image       string            `yaml:"image"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Networks    map[string]any    `yaml:"networks"`
 	Ports       []struct {
-		Mode      string     `yaml:"mode"`
-		Published yamlNumber `yaml:"published"`
+		Mode      string       `yaml:"mode"`
+		Published gwYAMLNumber `yaml:"published"`
 	} `yaml:"ports"`
 	Volumes []struct {
 		Type   string `yaml:"type"`
@@ -44,13 +44,13 @@ type stackService struct {
 		Options map[string]string `yaml:"options"`
 	} `yaml:"logging"`
 	Deploy struct {
-		Mode     string      `yaml:"mode"`
-		Replicas *yamlNumber `yaml:"replicas"`
+		Mode     string        `yaml:"mode"`
+		Replicas *gwYAMLNumber `yaml:"replicas"`
 		Update   *struct {
-			Parallelism   yamlNumber `yaml:"parallelism"`
-			Order         string     `yaml:"order"`
-			FailureAction string     `yaml:"failure_action"`
-			Monitor       string     `yaml:"monitor"`
+			Parallelism   gwYAMLNumber `yaml:"parallelism"`
+			Order         string       `yaml:"order"`
+			FailureAction string       `yaml:"failure_action"`
+			Monitor       string       `yaml:"monitor"`
 		} `yaml:"update_config"`
 		Resources struct {
 			Limits struct {
@@ -67,16 +67,16 @@ type stackService struct {
 	} `yaml:"deploy"`
 }
 
-// yamlNumber reads 2 and "2" alike.
-type yamlNumber int
+// gwYAMLNumber reads 2 and "2" alike.
+type gwYAMLNumber int
 
-func (n *yamlNumber) UnmarshalYAML(b []byte) error {
+func (n *gwYAMLNumber) UnmarshalYAML(b []byte) error {
 	v, err := strconv.Atoi(strings.Trim(strings.TrimSpace(string(b)), `"'`))
-	*n = yamlNumber(v)
+	*n = gwYAMLNumber(v)
 	return err
 }
 
-func (s stackService) networkNames() []string {
+func (s gwStackService) networkNames() []string {
 	var names []string
 	for n := range s.Networks {
 		names = append(names, n)
@@ -85,21 +85,21 @@ func (s stackService) networkNames() []string {
 	return names
 }
 
-// stackConfig renders stack files with `docker stack config` as deploy.sh
+// gwStackConfig renders stack files with `docker stack config` as deploy.sh
 // does, with DOMAIN=minitwit.test and the given environment (TAG unset
 // unless env sets it).
-func stackConfig(t *testing.T, env []string, files ...string) (stackFile, string, error) {
+func gwStackConfig(t *testing.T, env []string, files ...string) (gwStackFile, string, error) {
 	t.Helper()
 	docker := NeedTool(t, "docker", "docker.io")
 	argv := []string{docker, "stack", "config"}
 	for _, f := range files {
 		argv = append(argv, "-c", repoPath(f))
 	}
-	out, stderr, err := runSplit(append([]string{"DOMAIN=minitwit.test"}, env...), argv...)
+	out, stderr, err := gwRunSplit(append([]string{"DOMAIN=minitwit.test"}, env...), argv...)
 	if err != nil {
-		return stackFile{}, out + stderr, err
+		return gwStackFile{}, out + stderr, err
 	}
-	var st stackFile
+	var st gwStackFile
 	if err == nil {
 		if err := yaml.Unmarshal([]byte(out), &st); err != nil {
 			t.Fatalf("docker stack config printed no stack: %v\n%s", err, out)
@@ -108,23 +108,23 @@ func stackConfig(t *testing.T, env []string, files ...string) (stackFile, string
 	return st, out, err
 }
 
-// testStackConfig: the stack files validate, and the stack has the
+// testGatewayStack: the stack files validate, and the stack has the
 // properties the deployment relies on.
-func testStackConfig(t *testing.T) {
+func testGatewayStack(t *testing.T) {
 	tag := []string{"TAG=t-123"}
-	st, out, err := stackConfig(t, tag, "stack/minitwit.yml")
+	st, out, err := gwStackConfig(t, tag, "stack/minitwit.yml")
 	if err != nil {
 		t.Fatalf("docker stack config -c stack/minitwit.yml: %v\n%s", err, out)
 	}
 	app := []string{"web", "api", "follower"}
 
 	t.Run("RefusesMissingTag", func(t *testing.T) {
-		if _, out, err := stackConfig(t, nil, "stack/minitwit.yml"); err == nil {
+		if _, out, err := gwStackConfig(t, nil, "stack/minitwit.yml"); err == nil {
 			t.Errorf("docker stack config accepted a missing TAG:\n%s", out)
 		} else if !strings.Contains(out, "set TAG to the image tag") {
 			t.Errorf("refused for another reason than the missing TAG:\n%s", out)
 		}
-		if _, out, err := stackConfig(t, []string{"TAG="}, "stack/minitwit.yml"); err == nil {
+		if _, out, err := gwStackConfig(t, []string{"TAG="}, "stack/minitwit.yml"); err == nil {
 			t.Errorf("docker stack config accepted an empty TAG:\n%s", out)
 		}
 	})
@@ -246,7 +246,7 @@ func testStackConfig(t *testing.T) {
 			}
 		}
 	})
-	t.Run("Networks", func(t *testing.T) { checkStackNetworks(t, st) })
+	t.Run("Networks", func(t *testing.T) { gwCheckNetworks(t, st) })
 
 	// deploy.sh passes minitwit.yml, monitoring.yml and backup.yml (those
 	// that exist, in that order); the merged stack must validate and keep
@@ -259,7 +259,7 @@ func testStackConfig(t *testing.T) {
 	}
 	t.Run("DeployDryRun", func(t *testing.T) {
 		env := []string{"DOMAIN=minitwit.test", "MINITWIT_ENV=/nonexistent"}
-		stdout, stderr, err := runSplit(env, repoPath("scripts", "deploy.sh"), "--dry-run", "t-123")
+		stdout, stderr, err := gwRunSplit(env, repoPath("scripts", "deploy.sh"), "--dry-run", "t-123")
 		if err != nil {
 			t.Fatalf("deploy.sh --dry-run: %v\n%s", err, stderr)
 		}
@@ -269,15 +269,15 @@ func testStackConfig(t *testing.T) {
 		}
 	})
 	t.Run("Merged", func(t *testing.T) {
-		merged, out, err := stackConfig(t, append(tag, "MONITORING_CONFIG_VERSION=e2e"), files...)
+		merged, out, err := gwStackConfig(t, append(tag, "MONITORING_CONFIG_VERSION=e2e"), files...)
 		if err != nil {
 			t.Fatalf("docker stack config %v: %v\n%s", files, err, out)
 		}
-		checkStackNetworks(t, merged)
+		gwCheckNetworks(t, merged)
 	})
 }
 
-func checkStackNetworks(t *testing.T, st stackFile) {
+func gwCheckNetworks(t *testing.T, st gwStackFile) {
 	t.Helper()
 	type network struct {
 		Driver   string
@@ -293,9 +293,9 @@ func checkStackNetworks(t *testing.T, st stackFile) {
 	}
 }
 
-// runSplit runs a command with the test's environment (without TAG) plus
+// gwRunSplit runs a command with the test's environment (without TAG) plus
 // env, and returns its standard output and error apart.
-func runSplit(env []string, argv ...string) (string, string, error) {
+func gwRunSplit(env []string, argv ...string) (string, string, error) {
 	var stdout, stderr strings.Builder
 	c := exec.Command(argv[0], argv[1:]...)
 	for _, kv := range os.Environ() {

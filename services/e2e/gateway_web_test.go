@@ -12,14 +12,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// browser is a cookie-keeping client of the gateway that, like a browser
+// gwBrowser is a cookie-keeping client of the gateway that, like a browser
 // form post, sends the page's Origin.
-type browser struct {
+type gwBrowser struct {
 	g      *Gateway
 	client *http.Client
 }
 
-func (g *Gateway) newBrowser(t testing.TB) *browser {
+func (g *Gateway) newBrowser(t testing.TB) *gwBrowser {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -27,11 +27,11 @@ func (g *Gateway) newBrowser(t testing.TB) *browser {
 	}
 	c := *g.Client
 	c.Jar = jar
-	return &browser{g: g, client: &c}
+	return &gwBrowser{g: g, client: &c}
 }
 
 // do sends a request; form, when not nil, is posted url-encoded.
-func (b *browser) do(t testing.TB, method, path string, form url.Values, origin string) answer {
+func (b *gwBrowser) do(t testing.TB, method, path string, form url.Values, origin string) gwAnswer {
 	t.Helper()
 	var body string
 	if form != nil {
@@ -47,7 +47,7 @@ func (b *browser) do(t testing.TB, method, path string, form url.Values, origin 
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
-	return doRequest(t, b.client, req)
+	return gwDo(t, b.client, req)
 }
 
 // testGatewayWebRoutes follows one user's journey through the web UI behind
@@ -61,13 +61,13 @@ func testGatewayWebRoutes(t *testing.T, g *Gateway) {
 		Status   int
 		Location string
 	}
-	wantRedirect := func(t *testing.T, a answer, status int, to string) {
+	wantRedirect := func(t *testing.T, a gwAnswer, status int, to string) {
 		t.Helper()
 		if d := cmp.Diff(redirect{status, to}, redirect{a.Status, a.Location}); d != "" {
 			t.Errorf("(-want +got):\n%s", d)
 		}
 	}
-	wantPage := func(t *testing.T, a answer, needles ...string) {
+	wantPage := func(t *testing.T, a gwAnswer, needles ...string) {
 		t.Helper()
 		if a.Status != http.StatusOK {
 			t.Fatalf("status %d, want 200", a.Status)
