@@ -60,7 +60,7 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]string{s.Gateway.URL + "/public"}, monLabelSets(series, "instance")); diff != "" {
+		if diff := cmp.Diff([]string{s.Gateway.URL + "/public"}, monLabelValues(series, "instance")); diff != "" {
 			t.Errorf("successful HTTPS probes that read the 30-day certificate (-want +got):\n%s", diff)
 		}
 	})
@@ -160,8 +160,8 @@ func monitoringAlertConditions(t *testing.T, live *lazyMonStack) {
 			}
 		})
 	}
-	// firing waits until the alert's condition yields series whose label
-	// "job" is jobs (or, without jobs, count series).
+	// firing waits until the alert's condition yields exactly the series
+	// whose values of label are want.
 	firing := func(t *testing.T, s *monStack, name, label string, want []string) {
 		t.Helper()
 		e := expr(t, name)
@@ -170,7 +170,7 @@ func monitoringAlertConditions(t *testing.T, live *lazyMonStack) {
 			if err != nil {
 				return err
 			}
-			if diff := cmp.Diff(want, monLabelSets(series, label)); diff != "" {
+			if diff := cmp.Diff(want, monLabelValues(series, label)); diff != "" {
 				return fmt.Errorf("series' %s labels (-want +got):\n%s", label, diff)
 			}
 			return nil

@@ -112,8 +112,8 @@ func (p monProm) rules() ([]monRuleGroup, error) {
 	return data.Groups, err
 }
 
-// monLabelSets lists one label of every series, e.g. the jobs of an alert's series.
-func monLabelSets(series []monSeries, label string) []string {
+// monLabelValues lists one label's value in every series, sorted (e.g. the jobs of an alert's series).
+func monLabelValues(series []monSeries, label string) []string {
 	var out []string
 	for _, s := range series {
 		out = append(out, s.Metric[label])

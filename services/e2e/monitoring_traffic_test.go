@@ -68,9 +68,11 @@ func (tr *monTraffic) apiCall(base, auth, method, path string, body any, want in
 		b, _ := json.Marshal(body)
 		rd = strings.NewReader(string(b))
 	}
+	what := fmt.Sprintf("%s %s%s", method, base, path)
 	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
-		panic(err)
+		tr.record(what, want, nil, err)
+		return
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -79,7 +81,7 @@ func (tr *monTraffic) apiCall(base, auth, method, path string, body any, want in
 		req.Header.Set("Authorization", auth)
 	}
 	resp, err := monClient(nil).Do(req)
-	tr.record(fmt.Sprintf("%s %s%s", method, base, path), want, resp, err)
+	tr.record(what, want, resp, err)
 }
 
 // apiRound sends simulator-like actions to an API base URL (ending in /api).
@@ -126,7 +128,11 @@ func (tr *monTraffic) webSession(base, user, password, follow, requestID string)
 		tr.record("POST "+base+path, want, resp, err)
 	}
 	get := func(path string, want int, header ...string) {
-		req, _ := http.NewRequest("GET", base+path, nil)
+		req, err := http.NewRequest("GET", base+path, nil)
+		if err != nil {
+			tr.record("GET "+base+path, want, nil, err)
+			return
+		}
 		for i := 0; i < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
