@@ -16,7 +16,8 @@ import (
 // well under SQLite's and PostgreSQL's limits on bind parameters.
 const insertChunk = 1000
 
-// SQLDB returns the connection pool, for pool statistics (metrics).
+// SQLDB returns the connection pool: for its statistics (the metrics
+// watcher) and for tests that set up states in plain SQL. GORM stays here.
 func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }
 
 func (s *Store) placeholder(n int) string {
