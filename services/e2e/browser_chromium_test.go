@@ -1,11 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +27,11 @@ const brStepTimeout = 15 * time.Second
 func brStartChromium(t *testing.T) context.Context {
 	t.Helper()
 	path := NeedTool(t, brChromium, "chromium")
-	output := &brLockedBuffer{}
+	logPath := filepath.Join(t.TempDir(), "chromium.log")
+	output, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		// Made before the cleanups below, so it is removed after Chromium exits.
@@ -53,8 +57,9 @@ func brStartChromium(t *testing.T) context.Context {
 	t.Cleanup(func() {
 		cancelBrowser()
 		cancelAlloc() // waits for the Chromium process to end
-		if t.Failed() && strings.TrimSpace(output.String()) != "" {
-			t.Logf("Chromium output:\n%s", output.String())
+		output.Close()
+		if t.Failed() {
+			t.Logf("--- last lines of Chromium's output:\n%s", tailFile(logPath, 40))
 		}
 	})
 	// The first call starts the browser and must not get a context that
@@ -106,17 +111,23 @@ func (b *brTab) step() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(b.ctx, brStepTimeout)
 }
 
+// brGet runs one step that yields a value; what names it in a failure.
+func brGet[T any](b *brTab, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
 // open loads url as if typed into the address bar and returns the status
 // of the page finally shown.
 func (b *brTab) open(url string) int64 {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
-	if err != nil {
-		b.t.Fatalf("open %s: %v", url, err)
-	}
-	return resp.Status
+	return brGet(b, "open "+url, chromedp.NavigateResponse(url)).Status
 }
 
 // start begins loading url and returns without waiting, for pages that
@@ -156,13 +167,7 @@ func (b *brTab) typeInto(sel, text string) {
 // text is what a reader sees of the first element sel.
 func (b *brTab) text(sel string) string {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(brGet(b, "text of "+sel, chromedp.Text(chromedp.CSS(sel))))
 }
 
 // texts is what a reader sees of every element sel, in page order; none
@@ -187,13 +192,7 @@ func (b *brTab) count(sel string) int {
 // serializes its DOM.
 func (b *brTab) innerHTML(sel string) string {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.InnerHTML(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("inner HTML of %s: %v", sel, err)
-	}
-	return s
+	return brGet(b, "inner HTML of "+sel, chromedp.InnerHTML(chromedp.CSS(sel)))
 }
 
 // brInspect evaluates expr with the JSON-quoted selector sel in place of %s.
@@ -210,35 +209,17 @@ func brInspect[T any](b *brTab, expr, sel string) T {
 // through DevTools (which works while the page's own scripts are off).
 func brEval[T any](b *brTab, expr string) T {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		b.t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
+	return brGet(b, "evaluate "+expr, chromedp.Evaluate[T](expr))
 }
 
 func (b *brTab) location() string {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil {
-		b.t.Fatalf("location: %v", err)
-	}
-	return s
+	return brGet(b, "location", chromedp.Location())
 }
 
 func (b *brTab) title() string {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Title())
-	if err != nil {
-		b.t.Fatalf("title: %v", err)
-	}
-	return s
+	return brGet(b, "title", chromedp.Title())
 }
 
 // awaitTitle waits for the tab to show the page titled want, for pages
@@ -274,29 +255,5 @@ func (b *brTab) cookies(url string) map[string]*network.Cookie {
 // screenshot is a PNG of the whole page.
 func (b *brTab) screenshot() []byte {
 	b.t.Helper()
-	ctx, cancel := b.step()
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Fatalf("screenshot: %v", err)
-	}
-	return png
-}
-
-// brLockedBuffer collects output written from several goroutines.
-type brLockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *brLockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *brLockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return brGet(b, "screenshot", chromedp.FullScreenshot(100))
 }
