@@ -14,7 +14,7 @@ set -eu
 domain=${SERVER_NAME%% *}
 le_cert=${LE_CERT:-/etc/letsencrypt/live/$domain/fullchain.pem}
 le_key=${LE_KEY:-/etc/letsencrypt/live/$domain/privkey.pem}
-# Paths are overridable so scripts/test-gateway.sh can run this entrypoint
+# Paths are overridable so the Gateway suite (services/e2e) can run this entrypoint
 # outside a container against the Debian nginx.
 conf=${GATEWAY_CONF:-/etc/nginx/nginx.conf}
 tls=${GATEWAY_TLS_DIR:-/run/minitwit-tls}
