@@ -66,7 +66,7 @@ func missingAcks(t *testing.T, pg *Postgres, db string, acks []ackedWrite) []str
 	}
 	out := RunCmd(t, nil, "psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", pg.URL(db),
 		"-c", "CREATE TEMP TABLE acks (kind text, username text, detail text)",
-		"-c", `\copy acks FROM '`+path+`' WITH (FORMAT csv)`,
+		"-c", `\copy acks FROM '`+path+`' WITH (FORMAT csv, FORCE_NOT_NULL (kind, username, detail))`,
 		"-c", "SELECT count(*) FROM acks",
 		"-c", `SELECT kind || ' ' || username || ': ' || detail FROM acks a WHERE NOT CASE a.kind
 		  WHEN 'tweet' THEN EXISTS (SELECT 1 FROM messages m JOIN users u ON u.id = m.author_id WHERE u.username = a.username AND m.text = a.detail)
