@@ -17,7 +17,10 @@
 # Run on a Swarm manager from a checkout of this repository. Settings come
 # from the environment or stack/minitwit.env (see stack/minitwit.env.example;
 # MINITWIT_ENV names another file). STACK_NAME (default minitwit),
-# DEPLOY_TIMEOUT seconds per wait (default 900). Every outcome is appended to
+# DEPLOY_TIMEOUT seconds per wait (default 900), STACK_EXTRA_FILES more stack
+# files passed after those (space-separated; scripts/swarm-local.sh adds its
+# local override), DEPLOY_RESOLVE_IMAGE always|changed|never (default always;
+# never keeps a deploy offline where no registry is reachable). Every outcome is appended to
 # DEPLOY_HISTORY (default stack/deploy-history), which rollback.sh reads.
 # --dry-run validates and prints the deploy command without changing anything.
 set -euo pipefail
@@ -65,6 +68,15 @@ for f in minitwit monitoring backup; do
   [[ -f stack/$f.yml ]] && FILES+=(-c "stack/$f.yml")
 done
 [[ ${FILES[1]:-} == stack/minitwit.yml ]] || die "stack/minitwit.yml is missing"
+read -r -a extra_files <<<"${STACK_EXTRA_FILES:-}"
+for f in "${extra_files[@]}"; do
+  [[ -f $f ]] || die "STACK_EXTRA_FILES: $f does not exist"
+  FILES+=(-c "$f")
+done
+RESOLVE=${DEPLOY_RESOLVE_IMAGE:-always}
+[[ $RESOLVE =~ ^(always|changed|never)$ ]] || die "DEPLOY_RESOLVE_IMAGE must be always, changed or never"
+UPDATE_RESOLVE=()
+[[ $RESOLVE == never ]] && UPDATE_RESOLVE=(--no-resolve-image)
 
 TAG=$TAG docker stack config "${FILES[@]}" >/dev/null || die "the stack files do not validate (see above)"
 if ((dry_run)); then
@@ -141,7 +153,7 @@ run_migration() {
   image=${image%@*}
   image=${image%:*}:$1
   log "migrating the schema with $image"
-  docker service update --quiet --detach --force --with-registry-auth --image "$image" "$svc" >/dev/null
+  docker service update --quiet --detach --force --with-registry-auth "${UPDATE_RESOLVE[@]}" --image "$image" "$svc" >/dev/null
   wait_job "$svc"
 }
 
@@ -241,7 +253,7 @@ record() { printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" >>"$HI
 deploy() {
   log "docker stack deploy ${FILES[*]} $STACK (TAG=$TAG)"
   remember_updates
-  docker stack deploy --with-registry-auth --detach=true "${FILES[@]}" "$STACK"
+  docker stack deploy --with-registry-auth --resolve-image "$RESOLVE" --detach=true "${FILES[@]}" "$STACK"
 }
 
 PREVIOUS=''

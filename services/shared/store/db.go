@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +13,19 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
+
+// ConnectTimeout bounds one attempt to open a PostgreSQL connection (name
+// lookup, TCP, TLS and authentication together; a URL may set a shorter
+// connect_timeout). While the database is down a request then fails within
+// this time with domain.ErrUnavailable (503) instead of hanging; connections
+// are pooled, so a healthy database is rarely asked for a new one.
+const ConnectTimeout = 250 * time.Millisecond
 
 // Store implements domain.UserStore, domain.MessageStore,
 // domain.FollowService and domain.LatestStore on one database.
@@ -38,12 +48,20 @@ func Open(databaseURL string) (*Store, error) {
 		err error
 	)
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
-		db, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		pc, err := pgx.ParseConfig(databaseURL)
 		if err != nil {
+			return nil, fmt.Errorf("parse database URL: %w", err)
+		}
+		if pc.ConnectTimeout == 0 || pc.ConnectTimeout > ConnectTimeout {
+			pc.ConnectTimeout = ConnectTimeout
+		}
+		sqlDB := sql.OpenDB(unavailableConnector{stdlib.GetConnector(*pc)})
+		db, err = gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
+		if err != nil {
+			_ = sqlDB.Close()
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := db.DB()
-		if err != nil {
+		if err := markUnavailable(db); err != nil {
 			return nil, err
 		}
 		sqlDB.SetMaxOpenConns(20)

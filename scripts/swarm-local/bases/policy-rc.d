@@ -1,0 +1,3 @@
+#!/bin/sh
+# Package scripts must not start daemons while an image is built.
+exit 101
