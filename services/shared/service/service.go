@@ -86,16 +86,17 @@ func (b *Base) Readiness() map[string]domain.Pinger {
 	return map[string]domain.Pinger{"database": b.Store, "schema": store.SchemaCheck{Store: b.Store}}
 }
 
-// Follows is the follower graph: the follower service's typed client when
-// FOLLOWER_URL is set, which then joins ready as a dependency, or else the
-// database in-process.
-func (b *Base) Follows(ready map[string]domain.Pinger) domain.FollowService {
+// FollowGraph is the follower graph with the readiness checks that go with
+// it: the follower service's typed client when FOLLOWER_URL is set, which
+// /readyz then checks too, or else the database in-process.
+func (b *Base) FollowGraph() (domain.FollowService, map[string]domain.Pinger) {
+	ready := b.Readiness()
 	if b.Config.FollowerURL == "" {
-		return b.Store
+		return b.Store, ready
 	}
 	fc := followclient.New(b.Config.FollowerURL)
 	ready["follower"] = fc
-	return fc
+	return fc, ready
 }
 
 func closeAfter(st *store.Store, err error) error {

@@ -148,18 +148,18 @@ func TestFollowsPicksTheGraph(t *testing.T) {
 	}
 	defer b.Store.Close()
 
-	ready := b.Readiness()
-	if got, ok := b.Follows(ready).(*store.Store); !ok || got != b.Store {
-		t.Errorf("without FOLLOWER_URL the graph is %T, want the store", got)
+	follows, ready := b.FollowGraph()
+	if got, ok := follows.(*store.Store); !ok || got != b.Store {
+		t.Errorf("without FOLLOWER_URL the graph is %T, want the store", follows)
 	}
 	if diff := cmp.Diff([]string{"database", "schema"}, keys(ready)); diff != "" {
 		t.Errorf("readiness without a follower service (-want +got):\n%s", diff)
 	}
 
 	b.Config.FollowerURL = "http://127.0.0.1:1"
-	ready = b.Readiness()
-	if _, ok := b.Follows(ready).(*followclient.Client); !ok {
-		t.Error("with FOLLOWER_URL the graph is not the follower client")
+	follows, ready = b.FollowGraph()
+	if _, ok := follows.(*followclient.Client); !ok {
+		t.Errorf("with FOLLOWER_URL the graph is %T, not the follower client", follows)
 	}
 	if diff := cmp.Diff([]string{"database", "follower", "schema"}, keys(ready)); diff != "" {
 		t.Errorf("readiness with a follower service (-want +got):\n%s", diff)
@@ -173,4 +173,26 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// Run serves only when no subcommand was named, and closes the database
+// after serving.
+func TestRunServesOnlyWithoutSubcommand(t *testing.T) {
+	setEnv(t)
+	ctx := context.Background()
+	var out bytes.Buffer
+	var served *Base
+	serve := func(_ context.Context, b *Base) error {
+		served = b
+		return b.Store.Ping(ctx)
+	}
+	if err := Run(ctx, defaults(&out), []string{"migrate"}, serve); err != nil || served != nil {
+		t.Fatalf("migrate: err=%v, served=%v; want the subcommand alone", err, served != nil)
+	}
+	if err := Run(ctx, defaults(&out), nil, serve); err != nil || served == nil {
+		t.Fatalf("no subcommand: err=%v, served=%v; want served", err, served != nil)
+	}
+	if err := served.Store.Ping(ctx); err == nil {
+		t.Error("the database is still open after serving")
+	}
 }

@@ -5,10 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"minitwit/api/apihttp"
 	"minitwit/shared/httpserver"
@@ -18,32 +14,22 @@ import (
 // commit is set at build time with -ldflags "-X main.commit=...".
 var commit = "unknown"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "api:", err)
-		os.Exit(1)
-	}
-}
+// defaults name the service on logs and metrics and give its listen
+// addresses when ADDR and METRICS_ADDR are unset.
+var defaults = service.Defaults{Name: "api", Addr: "127.0.0.1:8082", MetricsAddr: "127.0.0.1:9082", Commit: commit}
 
-func run(ctx context.Context, args []string) error {
-	base, done, err := service.Start(ctx, service.Defaults{
-		Name: "api", Addr: "127.0.0.1:8082", MetricsAddr: "127.0.0.1:9082", Commit: commit,
-	}, args)
-	if done || err != nil {
-		return err
-	}
-	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
-	defer st.Close()
+func main() { service.Main(defaults, serve) }
 
-	ready := base.Readiness()
-	follows := base.Follows(ready)
-	h := apihttp.FromConfig(cfg, st, follows, log, m)
-	r := httpserver.NewEngine("api", log, m, h.InternalError)
+// serve wires the simulator API on the prelude's configuration, logger,
+// database and metrics: the follower graph (the follower service or the
+// database), the handler, the router.
+func serve(ctx context.Context, b *service.Base) error {
+	follows, ready := b.FollowGraph()
+	h := apihttp.FromConfig(b.Config, b.Store, follows, b.Log, b.Metrics)
+	r := httpserver.NewEngine("api", b.Log, b.Metrics, h.InternalError)
 	httpserver.MountHealth(r, ready)
 	h.Mount(r)
 	r.NoRoute(h.NotFound)
 
-	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
+	return b.Serve(ctx, r)
 }

@@ -6,10 +6,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"minitwit/follower/followhttp"
 	"minitwit/shared/httpserver"
@@ -19,28 +15,18 @@ import (
 // commit is set at build time with -ldflags "-X main.commit=...".
 var commit = "unknown"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "follower:", err)
-		os.Exit(1)
-	}
-}
+// defaults name the service on logs and metrics and give its listen
+// addresses when ADDR and METRICS_ADDR are unset.
+var defaults = service.Defaults{Name: "follower", Addr: "127.0.0.1:8083", MetricsAddr: "127.0.0.1:9083", Commit: commit}
 
-func run(ctx context.Context, args []string) error {
-	base, done, err := service.Start(ctx, service.Defaults{
-		Name: "follower", Addr: "127.0.0.1:8083", MetricsAddr: "127.0.0.1:9083", Commit: commit,
-	}, args)
-	if done || err != nil {
-		return err
-	}
-	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
-	defer st.Close()
+func main() { service.Main(defaults, serve) }
 
-	r := httpserver.NewEngine("follower", log, m, followhttp.Internal)
-	httpserver.MountHealth(r, base.Readiness())
-	(&followhttp.Handler{Svc: st, Log: log, Metrics: m}).Mount(r)
+// serve wires the follower graph's HTTP service on the prelude's
+// configuration, logger, database and metrics.
+func serve(ctx context.Context, b *service.Base) error {
+	r := httpserver.NewEngine("follower", b.Log, b.Metrics, followhttp.Internal)
+	httpserver.MountHealth(r, b.Readiness())
+	(&followhttp.Handler{Svc: b.Store, Log: b.Log, Metrics: b.Metrics}).Mount(r)
 
-	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
+	return b.Serve(ctx, r)
 }

@@ -8,10 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,48 +22,37 @@ import (
 // commit is set at build time with -ldflags "-X main.commit=...".
 var commit = "unknown"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "minitwit:", err)
-		os.Exit(1)
-	}
-}
+// defaults name the service on logs and metrics and give its listen
+// addresses when ADDR and METRICS_ADDR are unset.
+var defaults = service.Defaults{Name: "minitwit", Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9080", Commit: commit}
 
-func run(ctx context.Context, args []string) error {
-	base, done, err := service.Start(ctx, service.Defaults{
-		Name: "minitwit", Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9080", Commit: commit,
-	}, args)
-	if done || err != nil {
-		return err
-	}
-	cfg, log, st, m := base.Config, base.Log, base.Store, base.Metrics
-	defer st.Close()
+func main() { service.Main(defaults, serve) }
 
-	applied, err := st.Migrate(ctx)
+// serve migrates the database and wires the web UI and the API on it, with
+// the follower graph in-process, behind one router.
+func serve(ctx context.Context, b *service.Base) error {
+	applied, err := b.Store.Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if len(applied) > 0 {
-		log.WithField("versions", applied).Info("applied schema migrations")
+		b.Log.WithField("versions", applied).Info("applied schema migrations")
 	}
 
-	// The follower graph is the database itself: no follower service here.
-	web, err := webui.FromConfig(cfg, st, st, log, m)
+	web, err := webui.FromConfig(b.Config, b.Store, b.Store, b.Log, b.Metrics)
 	if err != nil {
 		return err
 	}
-	api := apihttp.FromConfig(cfg, st, st, log, m)
+	api := apihttp.FromConfig(b.Config, b.Store, b.Store, b.Log, b.Metrics)
 
-	r := httpserver.NewEngine("minitwit", log, m, func(c *gin.Context) {
+	r := httpserver.NewEngine("minitwit", b.Log, b.Metrics, func(c *gin.Context) {
 		if isAPI(c) {
 			api.InternalError(c)
 			return
 		}
 		web.InternalError(c)
 	})
-	httpserver.MountHealth(r, map[string]domain.Pinger{"database": st})
+	httpserver.MountHealth(r, map[string]domain.Pinger{"database": b.Store})
 	api.Mount(r.Group("/api"))
 	web.Mount(r)
 	r.NoRoute(func(c *gin.Context) {
@@ -77,7 +63,7 @@ func run(ctx context.Context, args []string) error {
 		web.NotFound(c)
 	})
 
-	return httpserver.ServeWithMetrics(ctx, log, cfg.Addr, cfg.MetricsAddr, r, m)
+	return b.Serve(ctx, r)
 }
 
 func isAPI(c *gin.Context) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"minitwit/shared/service"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -19,6 +20,11 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// run is what the binary runs, with the arguments after its name.
+func run(ctx context.Context, args []string) error {
+	return service.Run(ctx, defaults, args, serve)
 }
 
 func setEnv(t *testing.T) (addr, metricsAddr string) {
