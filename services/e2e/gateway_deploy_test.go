@@ -187,7 +187,7 @@ var gwDeploySteps = []gwDeployStep{
 func testDeployRollback(t *testing.T) {
 	f := newFakeSwarm(t)
 	done := 0
-	runStep := func(t *testing.T, s gwDeployStep) (string, error) {
+	runStep := func(s gwDeployStep) (string, error) {
 		if s.script == "" {
 			return "", nil
 		}
@@ -196,12 +196,13 @@ func testDeployRollback(t *testing.T) {
 	for i, s := range gwDeploySteps {
 		t.Run(s.name, func(t *testing.T) {
 			for ; done < i; done++ {
-				if _, err := runStep(t, gwDeploySteps[done]); (err == nil) != gwDeploySteps[done].wantOK && gwDeploySteps[done].script != "" {
-					t.Fatalf("setup step %s: exit %v", gwDeploySteps[done].name, err)
+				prev := gwDeploySteps[done]
+				if out, err := runStep(prev); prev.script != "" && (err == nil) != prev.wantOK {
+					t.Fatalf("setup step %s: exit %v\n%s", prev.name, err, out)
 				}
 			}
 			before := len(f.calls(t))
-			out, err := runStep(t, s)
+			out, err := runStep(s)
 			done = i + 1
 			if s.script != "" {
 				switch {

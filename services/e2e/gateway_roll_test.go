@@ -15,9 +15,9 @@ import (
 // every old process must stop cleanly, and the gateway must never have
 // answered 5xx.
 func testGatewayRollingRestart(t *testing.T, g *Gateway) {
-	// Pauses in the scenario (5,000 x 8 ms on average) keep the replay
-	// running through all replacements.
-	scenario := gwScenario(t, "-users", "200", "-actions", "5000", "-seed", "8", "-first-id", "1000001", "-delay-mean", "8ms")
+	// Pauses in the scenario (5,000 x 2 ms on average, a floor of 10 s) keep the replay
+	// running through all replacements, however fast the machine.
+	scenario := gwScenario(t, "-users", "200", "-actions", "5000", "-seed", "8", "-first-id", "1000001", "-delay-mean", "2ms")
 	report := filepath.Join(t.TempDir(), "replay.json")
 	var replayOut bytes.Buffer
 	replay := g.replayCmd(scenario, report)
