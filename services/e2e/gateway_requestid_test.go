@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,6 +35,20 @@ func gwServiceLogHas(s *Service, id string) (bool, error) {
 		}
 	}
 	return false, sc.Err()
+}
+
+// gwServiceLines are the log lines of a service's processes that mention
+// a request id, for failure messages.
+func gwServiceLines(g *Gateway, service, id string) []string {
+	var out []string
+	for _, s := range g.Services(service) {
+		for _, line := range strings.Split(s.Log(), "\n") {
+			if id != "" && strings.Contains(line, id) {
+				out = append(out, line)
+			}
+		}
+	}
+	return out
 }
 
 // gwLoggedBy waits until one of a service's processes logged the request id.

@@ -123,7 +123,9 @@ func testGatewayWebRoutes(t *testing.T, g *Gateway) {
 	t.Run("ForeignOriginRefused", func(t *testing.T) {
 		a := br.do(t, "POST", "/add_message", url.Values{"text": {"x"}}, "https://evil.example")
 		if a.Status != http.StatusForbidden {
-			t.Errorf("POST /add_message from https://evil.example: %d, want 403", a.Status)
+			id := a.Header.Get("X-Request-ID")
+			t.Errorf("POST /add_message from https://evil.example: %d (Location %q), want 403; the web service logged:\n%s",
+				a.Status, a.Location, strings.Join(gwServiceLines(g, "web", id), "\n"))
 		}
 	})
 	t.Run("Logout", func(t *testing.T) {
