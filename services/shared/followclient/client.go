@@ -107,6 +107,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if id := httpserver.RequestID(ctx); id != "" {
 		req.Header.Set(httpserver.RequestIDHeader, id)
 	}
+	// Every follower call is idempotent (follow and unfollow set a state).
+	// Saying so (a nil Idempotency-Key is not sent) lets the transport resend
+	// a POST whose pooled connection the follower or its load balancer
+	// closed as the request went out, as happens while a replica is
+	// replaced; otherwise that request fails with 503.
+	req.Header["Idempotency-Key"] = nil
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: follower service: %v", domain.ErrUnavailable, err)
