@@ -76,7 +76,13 @@ func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gateway state and logs kept in %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
 	g.Dir = dir
 	// NGINX workers run as www-data and must reach their directories.
 	for _, d := range []string{"", "gw", "vip", "tls", "acme/.well-known/acme-challenge", "logs"} {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -36,23 +37,32 @@ func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 	})
 
 	// Page views, about ten a second, so the web replacement is exercised.
+	type pageView struct {
+		Status int
+		Err    string
+	}
 	stop := make(chan struct{})
-	webCodes := make(chan []int, 1)
+	webViews := make(chan []pageView, 1)
 	go func() {
-		var codes []int
-		defer func() { webCodes <- codes }()
+		var views []pageView
+		defer func() { webViews <- views }()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-time.After(100 * time.Millisecond):
 			}
-			code := 0
-			if resp, err := g.Client.Get(g.HTTPSURL() + "/public"); err == nil {
-				code = resp.StatusCode
+			var v pageView
+			resp, err := g.Client.Get(g.HTTPSURL() + "/public")
+			if err == nil {
+				v.Status = resp.StatusCode
+				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
-			codes = append(codes, code)
+			if err != nil {
+				v.Err = err.Error()
+			}
+			views = append(views, v)
 		}
 	}()
 	Eventually(t, 60*time.Second, "replay traffic through the gateway", func() error {
@@ -74,7 +84,7 @@ func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 		overlapped = true
 	}
 	close(stop)
-	codes := <-webCodes
+	views := <-webViews
 	var replayErr error
 	select {
 	case replayErr = <-replayDone:
@@ -106,16 +116,16 @@ func testGatewayRollingRestart(t *testing.T, g *Gateway) {
 		t.Logf("replay during the rolling restart: %s", r.figures())
 	})
 	t.Run("PageViewsWithoutErrors", func(t *testing.T) {
-		bad := 0
-		for _, c := range codes {
-			if c != http.StatusOK {
-				bad++
+		var bad []pageView
+		for _, v := range views {
+			if v.Status != http.StatusOK || v.Err != "" {
+				bad = append(bad, v)
 			}
 		}
-		if len(codes) < 10 || bad != 0 {
-			t.Errorf("%d page views during the restart, %d not 200: %v", len(codes), bad, codes)
+		if len(views) < 10 || len(bad) != 0 {
+			t.Errorf("%d page views during the restart, %d failed: %+v", len(views), len(bad), bad)
 		}
-		t.Logf("%d page views during the restart", len(codes))
+		t.Logf("%d page views during the restart", len(views))
 	})
 	t.Run("No5xxInAccessLog", func(t *testing.T) {
 		lines := g.AccessLog(t)
