@@ -208,7 +208,8 @@ service_state() {
   desired=$(docker service ls --filter "id=$(docker service inspect -f '{{.ID}}' "$svc")" --format '{{.Replicas}}')
   desired=${desired%% *}
   desired=${desired#*/}
-  if ((running == 0 || running < desired)); then
+  # A service scaled to 0 has converged with nothing running.
+  if ((desired > 0 && (running == 0 || running < desired))); then
     echo pending
     return
   fi

@@ -64,6 +64,7 @@ swarm_env() {
   export DEPLOY_RESOLVE_IMAGE=never DEPLOY_POLL_SECONDS=${DEPLOY_POLL_SECONDS:-2}
   export LOCAL_TEMPLATE_FILE=$SWARM_STATE/gateway-local.conf.template
   export STACK_EXTRA_FILES=$ROOT/scripts/swarm-local/stack.local.yml
+  [[ -f $LOCAL_TEMPLATE_FILE ]] || "$ROOT/scripts/swarm-local/gateway-template.sh" "$LOCAL_TEMPLATE_FILE"
   LOCAL_TEMPLATE_VERSION=$(sha1sum <"$LOCAL_TEMPLATE_FILE" | cut -c1-12)
   export LOCAL_TEMPLATE_VERSION
 }

@@ -143,17 +143,19 @@ main() {
   go_version=$("$GOROOT_HOST/bin/go" env GOVERSION)
   ca_hash=$(sha256sum <"$CA_BUNDLE" | cut -c1-12)
   # The warm build cache follows the modules the services use.
-  deps_hash=$(cd "$REPO" && cat go.work services/*/go.mod services/*/go.sum | sha256sum | cut -c1-12)
+  # (the images' modules: services/e2e is not in the build context).
+  deps_hash=$(cd "$REPO" && for f in services/*/go.mod services/*/go.sum; do [[ $f == services/e2e/* ]] || cat "$f"; done | sha256sum | cut -c1-12)
 
   # Names first: a stand-in is loaded only when it is used, and the ones
   # it derives from only when it has to be made.
   DEBIAN=minitwit-local/debian:bookworm-$(recipe_hash debian)
   GO_BASE=minitwit-local/go-base:$go_version-$(recipe_hash go "$DEBIAN" "$go_version" "$ca_hash" "$(go env GOPROXY GOFLAGS GOSUMDB GONOSUMDB)")
-  local go_image=minitwit-local/go:$go_version-$(recipe_hash gowarm "$GO_BASE" "$deps_hash")
-  local static=minitwit-local/static:nonroot-$(recipe_hash static "$ca_hash")
-  local nginx=minitwit-local/nginx:$(recipe_hash nginx "$DEBIAN")
-  local postgres=minitwit-local/postgres:15-$(recipe_hash postgres "$DEBIAN")
-  local monitor=minitwit-local/monitor:$(recipe_hash monitor "$DEBIAN")
+  local go_image static nginx postgres monitor
+  go_image=minitwit-local/go:$go_version-$(recipe_hash gowarm "$GO_BASE" "$deps_hash")
+  static=minitwit-local/static:nonroot-$(recipe_hash static "$ca_hash")
+  nginx=minitwit-local/nginx:$(recipe_hash nginx "$DEBIAN")
+  postgres=minitwit-local/postgres:15-$(recipe_hash postgres "$DEBIAN")
+  monitor=minitwit-local/monitor:$(recipe_hash monitor "$DEBIAN")
 
   if ! have nginx "$nginx" || ! have postgres "$postgres" || ! have monitor "$monitor" ||
     { ! have gowarm "$go_image" && ! have go "$GO_BASE"; }; then

@@ -59,8 +59,8 @@ dockerd_start() {
     --no-new-privileges \
     --log-level warn \
     >>"$SWARM_STATE/dockerd.log" 2>&1 </dev/null &
-  local i
-  for i in $(seq 1 300); do
+
+  for _ in $(seq 1 300); do
     dk info >/dev/null 2>&1 && return 0
     sleep 0.1
   done
@@ -71,30 +71,29 @@ dockerd_start() {
 # dockerd_stop stops the local dockerd (and the containerd it started) by
 # the pid it recorded, waiting for it to exit.
 dockerd_stop() {
-  local pid i
+  local pid
   [[ -f $SWARM_RUN/dockerd.pid ]] || return 0
   pid=$(<"$SWARM_RUN/dockerd.pid")
   if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */dockerd ]]; then
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 300); do
+    for _ in $(seq 1 300); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   fi
   # The containerd dockerd supervises records its pid in the exec root.
-  local cpid
-  for f in "$SWARM_RUN"/exec/containerd/containerd.pid; do
-    [[ -f $f ]] || continue
+  local cpid f=$SWARM_RUN/exec/containerd/containerd.pid
+  if [[ -f $f ]]; then
     cpid=$(<"$f")
     if [[ -n $cpid ]] && [[ $(readlink "/proc/$cpid/exe" 2>/dev/null) == */containerd ]]; then
       kill -TERM "$cpid" 2>/dev/null || true
-      for i in $(seq 1 100); do
+      for _ in $(seq 1 100); do
         kill -0 "$cpid" 2>/dev/null || break
         sleep 0.1
       done
     fi
-  done
+  fi
   rm -f "$SWARM_RUN/dockerd.pid"
 }
 
@@ -147,6 +146,7 @@ firewall_cleanup() {
   if command -v nft >/dev/null && [[ -f $SWARM_STATE/nft.before ]]; then
     while read -r table; do
       [[ -n $table ]] || continue
+      # shellcheck disable=SC2086 # "FAMILY NAME": two words
       grep -qxF "$table" "$SWARM_STATE/nft.before" || nft delete table $table 2>/dev/null || true
     done < <(nft list tables 2>/dev/null | sed 's/^table //')
   fi
