@@ -25,7 +25,7 @@ ensure_packages "$PG_BIN/initdb:postgresql-15" curl:curl shellcheck:shellcheck \
   prometheus-postgres-exporter:prometheus-postgres-exporter \
   prometheus-nginx-exporter:prometheus-nginx-exporter \
   prometheus-blackbox-exporter:prometheus-blackbox-exporter \
-  chromium:chromium npm:npm gpg:gnupg aws:awscli
+  chromium:chromium npm:npm gpg:gnupg aws:awscli docker:docker.io
 command -v go >/dev/null || die "Go is required (https://go.dev/dl), see README"
 
 # Every package of the workspace's modules (go.work), in one call each.
