@@ -1,31 +1,26 @@
 package webui
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func (h *Handler) follow(c *gin.Context) {
-	v, ok := h.requireViewer(c)
-	if !ok {
-		return
-	}
-	name := c.Param("username")
-	if !storable(name) {
-		h.errorPage(c, http.StatusNotFound, "")
-		return
-	}
-	if err := h.follows.Follow(c.Request.Context(), v.Username, name); err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.metrics.Follows.WithLabelValues("web").Inc()
-	h.addFlash(c, `You are now following "`+name+`"`)
-	h.redirect(c, userPath(name))
+	h.changeFollow(c, h.follows.Follow, h.metrics.Follows, `You are now following "%s"`)
 }
 
 func (h *Handler) unfollow(c *gin.Context) {
+	h.changeFollow(c, h.follows.Unfollow, h.metrics.Unfollows, `You are no longer following "%s"`)
+}
+
+// changeFollow makes the signed-in viewer follow or unfollow the user named
+// in the path, counts it and says so in a flash on that user's page.
+func (h *Handler) changeFollow(c *gin.Context, change func(ctx context.Context, who, whom string) error,
+	done *prometheus.CounterVec, flash string) {
 	v, ok := h.requireViewer(c)
 	if !ok {
 		return
@@ -35,11 +30,11 @@ func (h *Handler) unfollow(c *gin.Context) {
 		h.errorPage(c, http.StatusNotFound, "")
 		return
 	}
-	if err := h.follows.Unfollow(c.Request.Context(), v.Username, name); err != nil {
+	if err := change(c.Request.Context(), v.Username, name); err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.metrics.Unfollows.WithLabelValues("web").Inc()
-	h.addFlash(c, `You are no longer following "`+name+`"`)
+	done.WithLabelValues("web").Inc()
+	h.addFlash(c, fmt.Sprintf(flash, name))
 	h.redirect(c, userPath(name))
 }

@@ -105,10 +105,10 @@ func (h *Handler) Mount(r gin.IRouter) {
 	}
 	r.POST("/add_message", h.refuseCrossSite, h.withViewer, h.addMessage)
 
-	r.GET("/login", h.withViewer, h.loginForm)
-	r.POST("/login", h.refuseCrossSite, h.withViewer, h.login)
-	r.GET("/register", h.withViewer, h.registerForm)
-	r.POST("/register", h.refuseCrossSite, h.withViewer, h.register)
+	r.GET("/login", h.withViewer, h.guestsOnly, h.loginForm)
+	r.POST("/login", h.refuseCrossSite, h.withViewer, h.guestsOnly, h.login)
+	r.GET("/register", h.withViewer, h.guestsOnly, h.registerForm)
+	r.POST("/register", h.refuseCrossSite, h.withViewer, h.guestsOnly, h.register)
 	r.GET("/logout", h.refuseCrossSite, h.logout)
 }
 

@@ -15,19 +15,20 @@ type loginData struct {
 	Username string
 }
 
-func (h *Handler) loginForm(c *gin.Context) {
+// guestsOnly sends a signed-in visitor of the sign-in and sign-up pages to
+// their timeline instead.
+func (h *Handler) guestsOnly(c *gin.Context) {
 	if _, ok := viewer(c); ok {
 		h.redirect(c, "/")
-		return
+		c.Abort()
 	}
+}
+
+func (h *Handler) loginForm(c *gin.Context) {
 	h.render(c, h.pages.login, loginData{layout: h.layout(c)})
 }
 
 func (h *Handler) login(c *gin.Context) {
-	if _, ok := viewer(c); ok {
-		h.redirect(c, "/")
-		return
-	}
 	if !h.parseForm(c) {
 		return
 	}

@@ -25,18 +25,10 @@ type registerData struct {
 }
 
 func (h *Handler) registerForm(c *gin.Context) {
-	if _, ok := viewer(c); ok {
-		h.redirect(c, "/")
-		return
-	}
 	h.render(c, h.pages.register, registerData{layout: h.layout(c)})
 }
 
 func (h *Handler) register(c *gin.Context) {
-	if _, ok := viewer(c); ok {
-		h.redirect(c, "/")
-		return
-	}
 	if !h.parseForm(c) {
 		return
 	}
