@@ -209,12 +209,13 @@ func (s *localSwarm) deployScript(t *testing.T, name string, args ...string) (st
 	return s.tryScript(s.deployEnv(t), name, args...)
 }
 
-// swarmRollingUpdate deploys v2 with scripts/deploy.sh while a replay runs,
-// then rolls back with scripts/rollback.sh under load again. The services'
-// start-first updates must lose no request. The gateway is one task with
-// host-mode ports on this one node, so its stop-first update leaves its port
-// closed for a moment: those refused connections are counted and reported
-// apart (with two edge nodes behind DNS the other keeps serving).
+// swarmRollingUpdate deploys v2 with scripts/deploy.sh while clients load
+// the site, then rolls back with scripts/rollback.sh under load again. No
+// request may get a wrong answer: the services' start-first updates lose
+// nothing. The gateway is one task with host-mode ports on this one node, so
+// its stop-first update leaves its port closed for a moment: those refused
+// connections are counted and reported apart (with two edge nodes behind DNS
+// the other keeps serving).
 func swarmRollingUpdate(t *testing.T, s *localSwarm) {
 	for _, run := range []struct {
 		what, script, tag string

@@ -21,8 +21,8 @@ import (
 )
 
 // ConnectTimeout bounds one attempt to open a PostgreSQL connection (name
-// lookup, TCP, TLS and authentication together; a URL may set a shorter
-// connect_timeout). While the database is down a request then fails within
+// lookup, TCP, TLS and authentication together, see unavailableConnector; a
+// URL may set a shorter connect_timeout). While the database is down a request then fails within
 // this time with domain.ErrUnavailable (503) instead of hanging; connections
 // are pooled, so a healthy database is rarely asked for a new one.
 const ConnectTimeout = 250 * time.Millisecond

@@ -21,6 +21,11 @@ import (
 type unavailableConnector struct{ driver.Connector }
 
 func (c unavailableConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	// pgx applies its ConnectTimeout to dialling and authentication only;
+	// the name lookup before them would wait for the resolver (5 s when
+	// Docker's DNS forwards the name of a vanished task outside).
+	ctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	defer cancel()
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: database: %v", domain.ErrUnavailable, err)
