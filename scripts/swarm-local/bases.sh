@@ -26,7 +26,7 @@
 #              official image's first-start contract (POSTGRES_DB/USER/
 #              PASSWORD_FILE, initdb -E UTF8); stands in for postgres:15-bookworm
 #   monitor    debian + Prometheus, Alertmanager and the node, postgres,
-#              nginx and blackbox exporters, and Loki, from Debian packages
+#              nginx and blackbox exporters, from Debian packages
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
