@@ -16,7 +16,8 @@ import (
 // container over HTTPS: no errors, latest right (the replay tool checks
 // both), and the split services reached over the Swarm's own networks: the
 // gateway's upstreams are the web and api tasks' addresses on the edge
-// network, and every follower task, on the backend network only, served
+// network (the web tasks get 30 requests for the public timeline of their
+// own), and every follower task, on the backend network only, served
 // requests.
 func swarmReplay(t *testing.T, s *localSwarm) {
 	scenario := Scenario(t, 400, 20000, 8)
@@ -27,6 +28,14 @@ func swarmReplay(t *testing.T, s *localSwarm) {
 		t.Fatalf("replay through the gateway: sent %d, %d errors, pass=%v; first errors: %q", rep.Sent, rep.Errors, rep.Pass, first(rep.ErrorLines, 5))
 	}
 
+	// The replay calls the API only: the web UI gets requests of its own.
+	c := s.client(10 * time.Second)
+	for i := 0; i < 30; i++ {
+		if r := s.get(c, "/public"); r.Status != 200 {
+			t.Fatalf("GET /public: %d %v", r.Status, r.Err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	edge := s.subnet(t, "edge")
 	upstreams := map[string]int{}
 	for _, line := range s.logLines(t, "service", "logs", "--raw", s.stack+"_gateway") {
