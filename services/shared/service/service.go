@@ -42,7 +42,7 @@ type Base struct {
 }
 
 // Start reads the configuration and, when args name a subcommand, runs it
-// and reports done: "healthcheck" probes the running server's /readyz (the
+// and reports done: "healthcheck" probes the running server's /startedz (the
 // image's HEALTHCHECK, before any database is opened), "migrate [up|status]"
 // applies or lists schema steps. Otherwise it builds the logger, opens the
 // database, logs the masked configuration and returns the Base with a
@@ -57,7 +57,7 @@ func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, 
 		return nil, false, err
 	}
 	if len(args) > 0 && args[0] == "healthcheck" {
-		return nil, true, httpserver.Probe(ctx, cfg.Addr, "/readyz", 2*time.Second)
+		return nil, true, httpserver.Probe(ctx, cfg.Addr, httpserver.ContainerHealthPath, 2*time.Second)
 	}
 	log, err := logging.New(out, d.Name, cfg.LogLevel)
 	if err != nil {
