@@ -4,6 +4,7 @@
 package followhttp
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -24,72 +25,70 @@ type Handler struct {
 
 // Mount adds the follower routes to r.
 func (h *Handler) Mount(r gin.IRoutes) {
-	r.POST("/v1/follow", h.follow)
-	r.POST("/v1/unfollow", h.unfollow)
+	r.POST("/v1/follow", h.change(h.Svc.Follow))
+	r.POST("/v1/unfollow", h.change(h.Svc.Unfollow))
 	r.GET("/v1/is-following", h.isFollowing)
 	r.GET("/v1/following", h.following)
 }
 
-func (h *Handler) follow(c *gin.Context) {
-	p, ok := h.pair(c)
-	if !ok {
-		return
+// change serves a follow or an unfollow: both take the same pair and answer
+// 204 or the error's kind.
+func (h *Handler) change(apply func(ctx context.Context, who, whom string) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := h.pair(c)
+		if !ok {
+			return
+		}
+		if err := apply(c.Request.Context(), p.Who, p.Whom); err != nil {
+			h.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
 	}
-	if err := h.Svc.Follow(c.Request.Context(), p.Who, p.Whom); err != nil {
-		h.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
-}
-
-func (h *Handler) unfollow(c *gin.Context) {
-	p, ok := h.pair(c)
-	if !ok {
-		return
-	}
-	if err := h.Svc.Unfollow(c.Request.Context(), p.Who, p.Whom); err != nil {
-		h.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 func (h *Handler) isFollowing(c *gin.Context) {
 	who, whom := c.Query("who"), c.Query("whom")
 	if who == "" || whom == "" {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "who and whom are required"})
+		badRequest(c, "who and whom are required")
 		return
 	}
 	f, err := h.Svc.IsFollowing(c.Request.Context(), who, whom)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"following": f})
+	h.answer(c, "following", f, err)
 }
 
 func (h *Handler) following(c *gin.Context) {
 	who := c.Query("who")
 	limit, err := strconv.Atoi(c.Query("limit"))
 	if who == "" || err != nil || limit < 0 {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "who and a non-negative limit are required"})
+		badRequest(c, "who and a non-negative limit are required")
 		return
 	}
 	names, err := h.Svc.Following(c.Request.Context(), who, limit)
+	h.answer(c, "follows", names, err)
+}
+
+// answer writes {key: value}, or the error's kind and status when err is set.
+func (h *Handler) answer(c *gin.Context, key string, value any, err error) {
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"follows": names})
+	c.JSON(http.StatusOK, gin.H{key: value})
 }
 
 func (h *Handler) pair(c *gin.Context) (followclient.Pair, bool) {
 	var p followclient.Pair
 	if err := c.ShouldBindJSON(&p); err != nil || p.Who == "" || p.Whom == "" {
-		c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: "a JSON body with who and whom is required"})
+		badRequest(c, "a JSON body with who and whom is required")
 		return p, false
 	}
 	return p, true
+}
+
+// badRequest answers 400 with the bad_request kind.
+func badRequest(c *gin.Context, msg string) {
+	c.JSON(http.StatusBadRequest, followclient.ErrorBody{Kind: followclient.KindBadRequest, Message: msg})
 }
 
 // fail is the one place that maps domain errors to this service's answers,

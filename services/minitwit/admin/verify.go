@@ -113,22 +113,14 @@ func verify(ctx context.Context, src *sql.DB, dst *store.Store, facts legacyFact
 // hashing each, and naming the first rows that are missing, extra or changed.
 func compareTable(ctx context.Context, src *sql.DB, dst *store.Store, t table, maxKey int64) (TableCheck, error) {
 	c := TableCheck{Table: t.name}
-	lrs, err := src.QueryContext(ctx, "SELECT "+strings.Join(t.cols, ", ")+" FROM ("+t.legacy+") AS t ORDER BY "+t.orderBy())
-	if err != nil {
-		return c, fmt.Errorf("%s: %w", t.name, err)
-	}
-	ls, err := newStream(t, lrs)
+	ls, err := openStream(t)(src.QueryContext(ctx, "SELECT "+strings.Join(t.cols, ", ")+" FROM ("+t.legacy+") AS t ORDER BY "+t.orderBy()))
 	if err != nil {
 		return c, err
 	}
 	defer ls.close()
 	// Only the legacy id range: rows written by the service after the
 	// import do not count as differences.
-	trs, err := dst.RowsInRange(ctx, t.name, maxKey)
-	if err != nil {
-		return c, fmt.Errorf("%s: %w", t.name, err)
-	}
-	ts, err := newStream(t, trs)
+	ts, err := openStream(t)(dst.RowsInRange(ctx, t.name, maxKey))
 	if err != nil {
 		return c, err
 	}
@@ -186,6 +178,17 @@ type stream struct {
 	line []byte
 	n    int64
 	sum  hash.Hash
+}
+
+// openStream takes a query's answer, rows or an error naming the table, and
+// makes a stream of it.
+func openStream(t table) func(rs *sql.Rows, err error) (*stream, error) {
+	return func(rs *sql.Rows, err error) (*stream, error) {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+		return newStream(t, rs)
+	}
 }
 
 // newStream reads rs, which it closes, and positions on the first row.

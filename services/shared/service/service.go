@@ -21,14 +21,19 @@ import (
 	"minitwit/shared/store"
 )
 
+// commit is the build's commit, set at build time with
+// -ldflags "-X minitwit/shared/service.commit=...".
+var commit = "unknown"
+
 // Defaults are what differs between binaries before any wiring: the name on
-// log lines and metrics, the listen addresses used when ADDR and
-// METRICS_ADDR are unset, and the build commit.
+// log lines and metrics, and the listen addresses used when ADDR and
+// METRICS_ADDR are unset.
 type Defaults struct {
 	Name        string
 	Addr        string
 	MetricsAddr string
-	Commit      string
+	// Commit overrides the build's commit (tests).
+	Commit string
 	// Out receives the logs and the subcommands' output (os.Stdout if nil).
 	Out io.Writer
 }
@@ -73,7 +78,11 @@ func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, 
 	}
 	log.WithField("config", cfg.String()).Info("starting")
 
-	m := metrics.New(cfg.Version, d.Commit)
+	built := commit
+	if d.Commit != "" {
+		built = d.Commit
+	}
+	m := metrics.New(cfg.Version, built)
 	if sqlDB, err := st.SQLDB(); err == nil {
 		m.WatchDB(sqlDB, d.Name)
 	}

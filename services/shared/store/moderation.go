@@ -10,12 +10,17 @@ import (
 // SetFlagged hides (true) or shows again (false) message id in every
 // timeline; domain.ErrNotFound when no message has that id.
 func (s *Store) SetFlagged(ctx context.Context, id int64, flagged bool) error {
-	res := s.db.WithContext(ctx).Model(&messageRow{}).Where("id = ?", id).Update("flagged", flagged)
+	return s.updateByID(ctx, &messageRow{}, id, "flagged", flagged)
+}
+
+// updateByID sets one column of the row with id; domain.ErrNotFound when
+// there is none. Both engines count matched rows, so setting the value a
+// row already has still reports one row.
+func (s *Store) updateByID(ctx context.Context, model any, id int64, column string, value any) error {
+	res := s.db.WithContext(ctx).Model(model).Where("id = ?", id).Update(column, value)
 	if res.Error != nil {
 		return translate(res.Error)
 	}
-	// Both engines count matched rows, so setting the value it already has
-	// still reports one row.
 	if res.RowsAffected == 0 {
 		return domain.ErrNotFound
 	}

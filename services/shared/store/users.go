@@ -35,12 +35,5 @@ func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
 
 // UpdatePasswordHash replaces the stored hash of user id.
 func (s *Store) UpdatePasswordHash(ctx context.Context, id int64, hash string) error {
-	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).Update("pw_hash", hash)
-	if res.Error != nil {
-		return translate(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return domain.ErrNotFound
-	}
-	return nil
+	return s.updateByID(ctx, &userRow{}, id, "pw_hash", hash)
 }

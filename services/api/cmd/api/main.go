@@ -1,6 +1,6 @@
 // Command api serves the public simulator API. "api migrate [up|status]"
 // applies or lists schema steps; "api healthcheck" exits 0 when the running
-// server's /readyz answers 200 (the image's HEALTHCHECK).
+// server's /startedz answers 200 (the image's HEALTHCHECK).
 package main
 
 import (
@@ -11,12 +11,9 @@ import (
 	"minitwit/shared/service"
 )
 
-// commit is set at build time with -ldflags "-X main.commit=...".
-var commit = "unknown"
-
 // defaults name the service on logs and metrics and give its listen
 // addresses when ADDR and METRICS_ADDR are unset.
-var defaults = service.Defaults{Name: "api", Addr: "127.0.0.1:8082", MetricsAddr: "127.0.0.1:9082", Commit: commit}
+var defaults = service.Defaults{Name: "api", Addr: "127.0.0.1:8082", MetricsAddr: "127.0.0.1:9082"}
 
 func main() { service.Main(defaults, serve) }
 

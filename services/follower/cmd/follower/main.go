@@ -1,6 +1,6 @@
 // Command follower serves the follower graph: the only writer of
 // who-follows-whom. "follower migrate" applies pending schema steps;
-// "follower healthcheck" exits 0 when the running server's /readyz answers
+// "follower healthcheck" exits 0 when the running server's /startedz answers
 // 200 (the image's HEALTHCHECK).
 package main
 
@@ -12,12 +12,9 @@ import (
 	"minitwit/shared/service"
 )
 
-// commit is set at build time with -ldflags "-X main.commit=...".
-var commit = "unknown"
-
 // defaults name the service on logs and metrics and give its listen
 // addresses when ADDR and METRICS_ADDR are unset.
-var defaults = service.Defaults{Name: "follower", Addr: "127.0.0.1:8083", MetricsAddr: "127.0.0.1:9083", Commit: commit}
+var defaults = service.Defaults{Name: "follower", Addr: "127.0.0.1:8083", MetricsAddr: "127.0.0.1:9083"}
 
 func main() { service.Main(defaults, serve) }
 

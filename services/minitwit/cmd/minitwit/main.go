@@ -2,7 +2,7 @@
 // web UI at /, the simulator API at /api/ and the follower graph in-process,
 // on one listener. It applies pending schema migrations at start (the split
 // deployment runs "migrate" once instead). "minitwit migrate [up|status]"
-// only migrates; "minitwit healthcheck" probes the running server's /readyz.
+// only migrates; "minitwit healthcheck" probes the running server's /startedz.
 package main
 
 import (
@@ -19,12 +19,9 @@ import (
 	"minitwit/web/webui"
 )
 
-// commit is set at build time with -ldflags "-X main.commit=...".
-var commit = "unknown"
-
 // defaults name the service on logs and metrics and give its listen
 // addresses when ADDR and METRICS_ADDR are unset.
-var defaults = service.Defaults{Name: "minitwit", Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9080", Commit: commit}
+var defaults = service.Defaults{Name: "minitwit", Addr: "127.0.0.1:8080", MetricsAddr: "127.0.0.1:9080"}
 
 func main() { service.Main(defaults, serve) }
 

@@ -1,5 +1,5 @@
 // Command web serves MiniTwit's web pages. "web migrate" applies pending
-// schema steps; "web healthcheck" exits 0 when the running server's /readyz
+// schema steps; "web healthcheck" exits 0 when the running server's /startedz
 // answers 200 (the image's HEALTHCHECK).
 package main
 
@@ -11,12 +11,9 @@ import (
 	"minitwit/web/webui"
 )
 
-// commit is set at build time with -ldflags "-X main.commit=...".
-var commit = "unknown"
-
 // defaults name the service on logs and metrics and give its listen
 // addresses when ADDR and METRICS_ADDR are unset.
-var defaults = service.Defaults{Name: "web", Addr: "127.0.0.1:8081", MetricsAddr: "127.0.0.1:9081", Commit: commit}
+var defaults = service.Defaults{Name: "web", Addr: "127.0.0.1:8081", MetricsAddr: "127.0.0.1:9081"}
 
 func main() { service.Main(defaults, serve) }
 
