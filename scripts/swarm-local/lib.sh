@@ -115,7 +115,7 @@ host_cleanup() {
     umount -l "$mnt" 2>/dev/null || true
   done < <(awk -v a="$SWARM_STATE/" -v b="$SWARM_RUN/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/self/mounts | sort -r)
   firewall_cleanup
-  rm -f /var/lib/docker/network/files/lb_* 2>/dev/null || true
+  rm -rf /var/lib/docker/network/files/lb_* 2>/dev/null || true
   rmdir /var/lib/docker/network/files /var/lib/docker/network /var/lib/docker 2>/dev/null || true
   if [[ -f $SWARM_STATE/ip_forward.before ]]; then
     cat "$SWARM_STATE/ip_forward.before" >/proc/sys/net/ipv4/ip_forward 2>/dev/null || true
