@@ -25,7 +25,8 @@ ensure_packages "$PG_BIN/initdb:postgresql-15" curl:curl shellcheck:shellcheck \
   prometheus-postgres-exporter:prometheus-postgres-exporter \
   prometheus-nginx-exporter:prometheus-nginx-exporter \
   prometheus-blackbox-exporter:prometheus-blackbox-exporter \
-  chromium:chromium npm:npm gpg:gnupg aws:awscli docker:docker.io
+  chromium:chromium npm:npm gpg:gnupg aws:awscli docker:docker.io dockerd:docker.io \
+  debootstrap:debootstrap nft:nftables
 command -v go >/dev/null || die "Go is required (https://go.dev/dl), see README"
 
 # Every package of the workspace's modules (go.work), in one call each.
@@ -62,7 +63,7 @@ fi
 step "end-to-end suites (services/e2e)"
 # -v: every check's name and time is in the log; a failure prints the
 # started processes' last log lines.
-go test -count=1 -timeout 30m -v -run "${E2E_RUN:-.}" ./services/e2e
+go test -count=1 -timeout 60m -v -run "${E2E_RUN:-.}" ./services/e2e
 
 for part in browser gateway monitoring dataops; do
   if [[ -x scripts/test-$part.sh ]]; then
