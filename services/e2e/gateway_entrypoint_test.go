@@ -75,7 +75,7 @@ func testGatewayEntrypoint(t *testing.T) {
 	})
 	t.Run("IssuedCertificateWithoutRestart", func(t *testing.T) {
 		waitSubject(t, "minitwit.test")
-		gwSelfSigned(t, leCert, leKey, "issued.minitwit.test", "minitwit.test")
+		NewSelfSigned(t, leCert, leKey, gwCertValid, "issued.minitwit.test", "minitwit.test")
 		waitSubject(t, "issued.minitwit.test")
 		// exec: the entrypoint's process is the NGINX master; it is the
 		// same one that served the stand-in.

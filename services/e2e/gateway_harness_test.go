@@ -45,7 +45,7 @@ type Gateway struct {
 	HTTPSPort   int
 	StatusPort  int // stub_status, unpublished in the stack
 	VIPPort     int // the follower's "virtual IP"
-	Cert        *gwCert
+	Cert        *SelfSigned
 	// Client trusts the gateway's certificate, follows no redirects and
 	// leaves Content-Encoding as the gateway sent it.
 	Client *http.Client
@@ -61,16 +61,19 @@ type Gateway struct {
 // follower) and replaced in this order by a rolling restart.
 var gatewayServices = []string{"follower", "api", "web"}
 
+// gwCertValid is how long the gateway tests' self-signed certificates last.
+const gwCertValid = 48 * time.Hour
+
 // StartGateway starts the whole system and waits until the gateway answers
-// over HTTPS. Everything stops when t (or, for a gwShared, its owner)
+// over HTTPS. Everything stops when t (or, for an Outliving, its owner)
 // ends.
 func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 	t.Helper()
 	NeedTool(t, "nginx", "nginx-light")
 	NeedTool(t, "envsubst", "gettext-base")
 	g := &Gateway{settings: opts.Settings, replicas: max(opts.Replicas, 1), pools: map[string][]*Service{}, owner: t}
-	if o, ok := t.(gwOutliving); ok {
-		g.owner = o.owner
+	if o, ok := t.(Outliving); ok {
+		g.owner = o.Owner
 	}
 	dir, err := os.MkdirTemp("", "minitwit-e2e-gateway.")
 	if err != nil {
@@ -100,7 +103,7 @@ func StartGateway(t testing.TB, opts GatewayOpts) *Gateway {
 	if err := os.WriteFile(g.path("session_key"), []byte("e2e-gateway-session-key-0123456789abcdef0123"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g.Cert = gwSelfSigned(t, g.path("tls", "cert.pem"), g.path("tls", "key.pem"), "localhost", "localhost", "127.0.0.1")
+	g.Cert = NewSelfSigned(t, g.path("tls", "cert.pem"), g.path("tls", "key.pem"), gwCertValid, "localhost", "localhost", "127.0.0.1")
 	g.Client = &http.Client{
 		Timeout: 10 * time.Second,
 		Transport: &http.Transport{
@@ -164,10 +167,10 @@ func (g *Gateway) scope(t testing.TB) testing.TB {
 	if t == g.owner {
 		return t
 	}
-	if o, ok := t.(gwOutliving); ok {
+	if o, ok := t.(Outliving); ok {
 		t = o.TB
 	}
-	return gwOutliving{TB: t, owner: g.owner}
+	return Outliving{TB: t, Owner: g.owner}
 }
 
 // startService starts one process of a service, wired as in the stack.
@@ -393,39 +396,4 @@ func (g *Gateway) AccessLog(t testing.TB) []gatewayAccess {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// gwOutliving is a testing.TB whose failures belong to the running (sub)test
-// but whose cleanups, temporary directories and late logs belong to owner:
-// for processes that outlive the subtest starting them.
-type gwOutliving struct {
-	testing.TB
-	owner testing.TB
-}
-
-func (o gwOutliving) Cleanup(f func())           { o.owner.Cleanup(f) }
-func (o gwOutliving) TempDir() string            { return o.owner.TempDir() }
-func (o gwOutliving) Failed() bool               { return o.owner.Failed() }
-func (o gwOutliving) Log(args ...any)            { o.owner.Log(args...) }
-func (o gwOutliving) Logf(f string, args ...any) { o.owner.Logf(f, args...) }
-
-// gwShared starts one Gateway for the subtests of a suite when the
-// first of them asks for it; it lives until the suite's test ends.
-type gwShared struct {
-	parent *testing.T
-	opts   GatewayOpts
-	gw     *Gateway
-	tried  bool
-}
-
-func (s *gwShared) get(t *testing.T) *Gateway {
-	t.Helper()
-	if s.gw == nil {
-		if s.tried {
-			t.Fatal("the gateway did not start (see the first subtest that needed it)")
-		}
-		s.tried = true
-		s.gw = StartGateway(gwOutliving{TB: t, owner: s.parent}, s.opts)
-	}
-	return s.gw
 }

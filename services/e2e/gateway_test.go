@@ -26,9 +26,11 @@ func TestGateway(t *testing.T) {
 	t.Run("DeployRollback", testDeployRollback)
 	t.Run("Entrypoint", testGatewayEntrypoint)
 
-	live := &gwShared{parent: t, opts: GatewayOpts{
-		Replicas: 2,
-		Settings: GatewaySettings{AcceptedIPs: "127.0.0.1"},
+	live := &Shared[*Gateway]{Parent: t, Start: func(t testing.TB) *Gateway {
+		return StartGateway(t, GatewayOpts{
+			Replicas: 2,
+			Settings: GatewaySettings{AcceptedIPs: "127.0.0.1"},
+		})
 	}}
 	for _, c := range []struct {
 		name string
@@ -51,6 +53,6 @@ func TestGateway(t *testing.T) {
 		{"RollingRestart", testGatewayRollingRestart},
 		{"Shutdown", testGatewayShutdown},
 	} {
-		t.Run(c.name, func(t *testing.T) { c.fn(t, live.get(t)) })
+		t.Run(c.name, func(t *testing.T) { c.fn(t, live.Get(t)) })
 	}
 }

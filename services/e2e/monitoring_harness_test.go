@@ -44,40 +44,6 @@ type monSecrets struct {
 // waits for it at the webhook (after alertmanager.yml's 30 s group_wait).
 const monDeliveryAlert = "MonitoringTestDelivery"
 
-// lazyMonStack starts the live part for the first check that needs it and
-// keeps it until TestMonitoring ends.
-type lazyMonStack struct {
-	parent *testing.T
-	stack  *monStack
-	failed bool
-}
-
-func (l *lazyMonStack) get(t *testing.T) *monStack {
-	t.Helper()
-	if l.stack == nil {
-		if l.failed {
-			t.Fatal("the live setup failed in an earlier check")
-		}
-		l.failed = true
-		l.stack = monStart(monSharedTB{TB: t, parent: l.parent})
-		l.failed = false
-	}
-	return l.stack
-}
-
-// monSharedTB reports to the check that started the live part but ties
-// what it starts (cleanups, temporary directories) to TestMonitoring.
-type monSharedTB struct {
-	testing.TB
-	parent *testing.T
-}
-
-func (s monSharedTB) Cleanup(f func()) { s.parent.Cleanup(f) }
-func (s monSharedTB) TempDir() string  { return s.parent.TempDir() }
-
-// Failed is asked by cleanups (to print logs): any failed check counts.
-func (s monSharedTB) Failed() bool { return s.parent.Failed() }
-
 func monStart(t testing.TB) *monStack {
 	t.Helper()
 	for _, tool := range [][2]string{

@@ -14,15 +14,15 @@ import (
 
 // monitoringLive checks the running system through Prometheus' and
 // Alertmanager's HTTP APIs. The follower is stopped by the last checks.
-func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
+func monitoringLive(t *testing.T, live *Shared[*monStack], promqlcheck string) {
 	t.Run("TrafficAnswers", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		if diff := cmp.Diff(s.Traffic.Want, s.Traffic.Got); diff != "" {
 			t.Errorf("answers to the generated traffic (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("GatewayAPI", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		monCheckGatewayTLS(t, s.Gateway)
 		var tr monTraffic
 		tr.apiCall(s.Gateway.URL+"/api", s.Secrets.Authorization, "GET", "/latest", nil, 200)
@@ -31,13 +31,13 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 		}
 	})
 	t.Run("WebSessionCookie", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		if len(s.Traffic.Cookies) == 0 {
 			t.Error("web sign-up and sign-in set no cookie")
 		}
 	})
 	t.Run("EveryTargetUp", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		targets, err := s.Prom.targets()
 		if err != nil {
 			t.Fatal(err)
@@ -55,7 +55,7 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 		}
 	})
 	t.Run("BlackboxProbe", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		series, err := s.Prom.query(`probe_success{job="blackbox"} == 1 and probe_ssl_earliest_cert_expiry - time() > 29 * 86400`)
 		if err != nil {
 			t.Fatal(err)
@@ -65,13 +65,13 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 		}
 	})
 	t.Run("AlertmanagerDiscovered", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		if n, err := s.Prom.count(`prometheus_notifications_alertmanagers_discovered == 1`); err != nil || n != 1 {
 			t.Errorf("Prometheus does not know exactly one Alertmanager: %d series, %v", n, err)
 		}
 	})
 	t.Run("RulesLoaded", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		groups, err := s.Prom.rules()
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 		}
 	})
 	t.Run("EveryExpressionEvaluates", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		out, err := TryCmd(nil, promqlcheck, "query", "-prometheus", s.Prom.base,
 			"-rules", monDir("prometheus", "rules", "*.rules.yml"),
 			"-dashboards", monDir("grafana", "dashboards", "*.json"),
@@ -115,7 +115,7 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 	})
 	monitoringAlertConditions(t, live)
 	t.Run("AlertDelivered", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		Eventually(t, 120*time.Second, "Alertmanager delivering "+monDeliveryAlert+" to the webhook", func() error {
 			msgs := s.Hook.messages()
 			for _, m := range msgs {
@@ -135,7 +135,7 @@ func monitoringLive(t *testing.T, live *lazyMonStack, promqlcheck string) {
 
 // monitoringAlertConditions evaluates the alert conditions (without their
 // "for", which the promtool tests cover) on the real series.
-func monitoringAlertConditions(t *testing.T, live *lazyMonStack) {
+func monitoringAlertConditions(t *testing.T, live *Shared[*monStack]) {
 	exprs := monAlertExprs(t)
 	expr := func(t *testing.T, name string) string {
 		t.Helper()
@@ -150,7 +150,7 @@ func monitoringAlertConditions(t *testing.T, live *lazyMonStack) {
 		"PostgresDown", "PostgresConnectionsNearLimit", "GatewayDown", "GatewayProbeFailing",
 		"GatewayCertificateExpiring"} {
 		t.Run("AlertQuiet/"+name, func(t *testing.T) {
-			s := live.get(t)
+			s := live.Get(t)
 			series, err := s.Prom.query(expr(t, name))
 			if err != nil {
 				t.Fatal(err)
@@ -178,20 +178,20 @@ func monitoringAlertConditions(t *testing.T, live *lazyMonStack) {
 	}
 	t.Run("AlertFires/SimulatorAPIErrors", func(t *testing.T) {
 		// 3 answers 403 and one 404 in each round of API calls; one series, no labels.
-		firing(t, live.get(t), "SimulatorAPIErrors", "job", []string{""})
+		firing(t, live.Get(t), "SimulatorAPIErrors", "job", []string{""})
 	})
 	t.Run("AlertFires/LogShippingDown", func(t *testing.T) {
 		// No Alloy and no Loki run here: exactly what the alert is for.
-		firing(t, live.get(t), "LogShippingDown", "job", []string{"alloy", "loki"})
+		firing(t, live.Get(t), "LogShippingDown", "job", []string{"alloy", "loki"})
 	})
 	// A replica stops: its target goes down and, being the only one, the service.
 	t.Run("AlertFires/TargetDown", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		s.stopFollower(t)
 		firing(t, s, "MiniTwitTargetDown", "job", []string{"follower"})
 	})
 	t.Run("AlertFires/ServiceDown", func(t *testing.T) {
-		s := live.get(t)
+		s := live.Get(t)
 		s.stopFollower(t)
 		firing(t, s, "MiniTwitServiceDown", "job", []string{"follower"})
 	})
@@ -210,12 +210,12 @@ func monCheckGatewayTLS(t *testing.T, g *monGateway) {
 	t.Helper()
 	host := strings.TrimPrefix(g.URL, "https://")
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", host,
-		&tls.Config{ServerName: "gateway", RootCAs: monCertPool(g.Cert)})
+		&tls.Config{ServerName: "gateway", RootCAs: g.Cert.Pool})
 	if err != nil {
 		t.Fatalf("TLS handshake with the gateway, verified against its certificate: %v", err)
 	}
 	defer conn.Close()
-	if peer := conn.ConnectionState().PeerCertificates; len(peer) == 0 || !peer[0].Equal(g.Cert) {
+	if peer := conn.ConnectionState().PeerCertificates; len(peer) == 0 || !peer[0].Equal(g.Cert.Cert) {
 		t.Error("the gateway does not serve the test's certificate")
 	}
 }

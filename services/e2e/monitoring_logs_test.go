@@ -19,12 +19,12 @@ type monLog struct {
 
 // monitoringLogs scans the services' logs after the traffic. The services
 // are stopped first so every line is written.
-func monitoringLogs(t *testing.T, live *lazyMonStack) {
+func monitoringLogs(t *testing.T, live *Shared[*monStack]) {
 	var logs map[string]monLog // by binary
 	stopped := false
 	get := func(t *testing.T) map[string]monLog {
 		t.Helper()
-		s := live.get(t)
+		s := live.Get(t)
 		if !stopped {
 			for _, svc := range []*Service{s.AIO, s.Split.Web, s.Split.API, s.Split.Follower} {
 				if err := svc.Stop(syscall.SIGTERM, 15*time.Second); err != nil {
@@ -44,7 +44,7 @@ func monitoringLogs(t *testing.T, live *lazyMonStack) {
 
 	t.Run("NoSecrets", func(t *testing.T) {
 		logs := get(t)
-		s := live.get(t)
+		s := live.Get(t)
 		secrets := map[string]string{
 			"user password":       s.Secrets.UserPassword,
 			"user password core":  s.Secrets.PasswordCore,
@@ -109,7 +109,7 @@ func monitoringLogs(t *testing.T, live *lazyMonStack) {
 	})
 	t.Run("RequestIDAcrossServices", func(t *testing.T) {
 		logs := get(t)
-		id := live.get(t).RequestIDSplit
+		id := live.Get(t).RequestIDSplit
 		for _, bin := range []string{"web", "follower"} {
 			if len(monLogLines(t, logs[bin].Path, func(l map[string]any) bool { return l["request_id"] == id })) == 0 {
 				t.Errorf("request id %s (a web follow through the gateway) is not in the %s log", id, bin)
@@ -118,7 +118,7 @@ func monitoringLogs(t *testing.T, live *lazyMonStack) {
 	})
 	t.Run("RequestIDAllInOne", func(t *testing.T) {
 		logs := get(t)
-		id := live.get(t).RequestIDAIO
+		id := live.Get(t).RequestIDAIO
 		if len(monLogLines(t, logs["minitwit"].Path, func(l map[string]any) bool { return l["request_id"] == id })) == 0 {
 			t.Errorf("request id %s (a web follow on the all-in-one) is not in its log", id)
 		}

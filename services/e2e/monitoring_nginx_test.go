@@ -1,14 +1,7 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +15,7 @@ import (
 type monGateway struct {
 	URL       string // https://127.0.0.1:PORT
 	StubURL   string // http://127.0.0.1:PORT/stub_status
-	Cert      *x509.Certificate
+	Cert      *SelfSigned
 	CertValid time.Duration
 	*Proc
 }
@@ -33,7 +26,7 @@ func monStartGateway(t testing.TB, dir, logDir string, api, web *Service) *monGa
 	t.Helper()
 	NeedTool(t, "nginx", "nginx-light")
 	const valid = 30 * 24 * time.Hour
-	cert := monSelfSigned(t, dir, valid)
+	cert := NewSelfSigned(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), valid, "gateway", "gateway", "localhost")
 	tlsPort, stubPort := FreePort(t), FreePort(t)
 	user := ""
 	if os.Geteuid() == 0 {
@@ -83,50 +76,4 @@ http {
 	WaitHTTP(t, g.URL+"/api/latest", 30*time.Second, p)
 	WaitHTTP(t, g.StubURL, 30*time.Second, p)
 	return g
-}
-
-// monSelfSigned writes cert.pem and key.pem for 127.0.0.1 into dir.
-func monSelfSigned(t testing.TB, dir string, valid time.Duration) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(now.UnixNano()),
-		Subject:      pkix.Name{CommonName: "gateway"},
-		DNSNames:     []string{"gateway", "localhost"},
-		NotBefore:    now.Add(-time.Minute),
-		NotAfter:     now.Add(valid),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, block := range map[string]*pem.Block{
-		"cert.pem": {Type: "CERTIFICATE", Bytes: der},
-		"key.pem":  {Type: "EC PRIVATE KEY", Bytes: keyDER},
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return cert
-}
-
-func monCertPool(c *x509.Certificate) *x509.CertPool {
-	pool := x509.NewCertPool()
-	pool.AddCert(c)
-	return pool
 }

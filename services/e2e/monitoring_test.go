@@ -31,7 +31,7 @@ func TestMonitoring(t *testing.T) {
 
 	t.Run("Static", func(t *testing.T) { monitoringStatic(t, promqlcheck) })
 
-	live := &lazyMonStack{parent: t}
+	live := &Shared[*monStack]{Parent: t, Start: monStart}
 	t.Run("Live", func(t *testing.T) { monitoringLive(t, live, promqlcheck) })
 	t.Run("Logs", func(t *testing.T) { monitoringLogs(t, live) })
 }

@@ -15,17 +15,17 @@ import (
 	"time"
 )
 
-// gwCert is a self-signed ECDSA P-256 certificate and its key, as PEM
+// SelfSigned is a self-signed ECDSA P-256 certificate and its key, as PEM
 // files, like the ones the gateway serves until Let's Encrypt has issued one.
-type gwCert struct {
+type SelfSigned struct {
 	CertFile, KeyFile string
 	Cert              *x509.Certificate
 	Pool              *x509.CertPool // trusts exactly this certificate
 }
 
-// gwSelfSigned writes cert.pem and key.pem (mode 0600) for the names
-// into certFile and keyFile.
-func gwSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string) *gwCert {
+// NewSelfSigned writes a certificate valid for the given time and the names
+// (DNS names or IP addresses) to certFile, and its key (mode 0600) to keyFile.
+func NewSelfSigned(t testing.TB, certFile, keyFile string, valid time.Duration, cn string, names ...string) *SelfSigned {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -39,7 +39,7 @@ func gwSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string) *
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(48 * time.Hour),
+		NotAfter:              time.Now().Add(valid),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
@@ -78,5 +78,5 @@ func gwSelfSigned(t testing.TB, certFile, keyFile, cn string, names ...string) *
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &gwCert{CertFile: certFile, KeyFile: keyFile, Cert: cert, Pool: pool}
+	return &SelfSigned{CertFile: certFile, KeyFile: keyFile, Cert: cert, Pool: pool}
 }
