@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"minitwit/tools/replay"
 	"minitwit/tools/scenario"
 )
 
@@ -131,23 +131,6 @@ func readScenario(path string) ([]scenario.Action, error) {
 	return acts, nil
 }
 
-// report is the -report JSON document.
-type report struct {
-	Base             string      `json:"base"`
-	Scenario         string      `json:"scenario"`
-	Planned          int         `json:"actions_planned"`
-	Sent             int         `json:"actions_sent"`
-	Errors           int         `json:"errors"`
-	Interrupted      bool        `json:"interrupted"`
-	WallSeconds      float64     `json:"wall_seconds"`
-	DelaySeconds     float64     `json:"delay_seconds"`
-	ActionsPerSecond float64     `json:"actions_per_second"`
-	PerAction        []kindStats `json:"per_action"`
-	Checks           *checks     `json:"checks"`
-	ErrorLines       []string    `json:"error_lines"`
-	Pass             bool        `json:"pass"`
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -168,46 +151,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "replay: %d actions from %s to %s\n", len(acts), cfg.path, cfg.base)
 
-	r := &replayer{
-		c:        newClient(cfg.base, cfg.user, cfg.password, cfg.timeout, cfg.insecure),
-		fresh:    cfg.fresh,
-		delays:   cfg.delays,
-		progress: cfg.progress,
-		stdout:   stdout,
-		stderr:   stderr,
-		stats:    newStats(),
-		model:    newModel(),
-	}
-	start := time.Now()
-	r.run(ctx, acts)
-	wall := time.Since(start)
-
-	ch := &checks{}
-	if r.sent > 0 && ctx.Err() == nil {
-		cc := newClient(cfg.base, cfg.user, cfg.password, cfg.checkTimeout, cfg.insecure)
-		checkLatest(ctx, cc, r.lastID, ch)
-		spotCheck(ctx, cc, r.model, cfg.check, cfg.fresh, ch)
-	}
-
-	rows := r.stats.rows()
-	rep := report{
-		Base: cfg.base, Scenario: cfg.path, Planned: len(acts), Sent: r.sent, Errors: r.errors,
-		Interrupted: r.interrupted, WallSeconds: wall.Seconds(), DelaySeconds: r.delayed.Seconds(),
-		PerAction: rows, Checks: ch, ErrorLines: r.errorLines,
-		Pass: r.errors == 0 && len(ch.Failures) == 0 && !r.interrupted && r.sent == len(acts),
-	}
-	if wall > 0 {
-		rep.ActionsPerSecond = float64(r.sent) / wall.Seconds()
-	}
-	if rep.ErrorLines == nil {
-		rep.ErrorLines = []string{}
-	}
-	if ch.Failures == nil {
-		ch.Failures = []string{}
-	}
-	printSummary(stdout, rep, planned)
+	rep := replay.Run(ctx, replay.Options{
+		Base: cfg.base, User: cfg.user, Password: cfg.password,
+		Timeout: cfg.timeout, CheckTimeout: cfg.checkTimeout,
+		Delays: cfg.delays, Insecure: cfg.insecure, Fresh: cfg.fresh,
+		Check: cfg.check, Progress: cfg.progress, Scenario: cfg.path,
+	}, acts, stdout, stderr)
+	replay.PrintSummary(stdout, rep, planned)
 	if cfg.report != "" {
-		if err := writeReport(cfg.report, rep); err != nil {
+		if err := replay.WriteReport(cfg.report, rep); err != nil {
 			fmt.Fprintln(stderr, "replay: -report:", err)
 			return exitFail
 		}
@@ -216,44 +168,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-func printSummary(w io.Writer, rep report, inFile int) {
-	fmt.Fprintln(w)
-	printTable(w, rep.PerAction)
-	fmt.Fprintf(w, "\nsent %d of %d actions (file has %d) in %.1fs: %.1f actions/s", rep.Sent, rep.Planned, inFile, rep.WallSeconds, rep.ActionsPerSecond)
-	if rep.DelaySeconds > 0 {
-		fmt.Fprintf(w, " (%.1fs of it scenario delays)", rep.DelaySeconds)
-	}
-	fmt.Fprintln(w)
-	ch := rep.Checks
-	switch {
-	case ch.LatestGot != nil && *ch.LatestGot == ch.LatestWant:
-		fmt.Fprintf(w, "latest: %d, as sent\n", ch.LatestWant)
-	case rep.Sent == 0 || rep.Interrupted:
-		fmt.Fprintln(w, "latest: not checked")
-	}
-	if len(ch.Users) > 0 {
-		fmt.Fprintf(w, "read-back: %d users, %d message lists (%d messages), %d follow lists (%d pairs)\n",
-			len(ch.Users), ch.MessageLists, ch.Messages, ch.FollowLists, ch.FollowPairs)
-	}
-	for _, f := range ch.Failures {
-		fmt.Fprintln(w, "CHECK FAILED:", f)
-	}
-	switch {
-	case rep.Pass:
-		fmt.Fprintln(w, "PASS: 0 errors")
-	case rep.Interrupted:
-		fmt.Fprintf(w, "FAIL: interrupted after %d actions, %d errors, %d failed checks\n", rep.Sent, rep.Errors, len(ch.Failures))
-	default:
-		fmt.Fprintf(w, "FAIL: %d errors, %d failed checks\n", rep.Errors, len(ch.Failures))
-	}
-}
-
-func writeReport(path string, rep report) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"minitwit/tools/replay"
 	"minitwit/tools/scenario"
 	"minitwit/tools/scenario/gen"
 )
@@ -78,7 +79,7 @@ func writeScenario(t *testing.T, acts []scenario.Action) string {
 type result struct {
 	code           int
 	stdout, stderr string
-	report         report
+	report         replay.Report
 }
 
 func replayWith(t *testing.T, args ...string) result {
@@ -360,42 +361,6 @@ func TestReplayRejectsBadInput(t *testing.T) {
 	}
 }
 
-func TestMarshalASCIIMatchesPythonDefault(t *testing.T) {
-	got, err := marshalASCII(tweetBody{"Zoë <b>🎉</b> “q” \\ \"x\"\n"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `{"content":"Zo\u00eb <b>\ud83c\udf89</b> \u201cq\u201d \\ \"x\"\n"}`
-	if string(got) != want {
-		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-	for _, s := range []string{trickyText, roger, zoe, li, oscar, odd, "𝄞", "\u2028"} {
-		b, err := marshalASCII(tweetBody{s})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back tweetBody
-		if err := json.Unmarshal(b, &back); err != nil || back.Content != s {
-			t.Errorf("%q: round trip gave %q, %v", s, back.Content, err)
-		}
-	}
-}
-
-func TestPercentileNearestRank(t *testing.T) {
-	var d []time.Duration
-	for i := 1; i <= 100; i++ {
-		d = append(d, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond} {
-		if got := percentile(d, p); got != want {
-			t.Errorf("p%v = %v, want %v", p, got, want)
-		}
-	}
-	if got := percentile(d[:1], 99); got != time.Millisecond {
-		t.Errorf("p99 of one sample = %v", got)
-	}
-}
-
 // TestReplayGeneratedScenario ties the generator to the replayer: every
 // action scenariogen writes must be one the replayer judges correct against
 // a conforming server, including the re-registrations and the no-op follow
@@ -427,23 +392,5 @@ func TestReplayGeneratedScenario(t *testing.T) {
 	}
 	if !strings.Contains(res.stderr, "replay: 1500/2000 actions") {
 		t.Errorf("no progress line:\n%s", res.stderr)
-	}
-}
-
-func TestJudgeTakenAfterUnclearRegistration(t *testing.T) {
-	r := &replayer{fresh: true, model: newModel()}
-	reg := scenario.Action{ID: 1, Kind: scenario.Register, Username: zoe}
-	taken := answer{Status: 400, Body: []byte(`{"status":400,"error_msg":"The username is already taken"}`)}
-	if ok, _, _ := r.judge(reg, taken); ok {
-		t.Fatal("-fresh accepted taken for a name never registered")
-	}
-	// The first attempt timed out: the server may have stored the user.
-	r.model.note(reg, false)
-	if ok, isTaken, why := r.judge(reg, taken); !ok || !isTaken {
-		t.Fatalf("taken after an unclear registration judged an error: %s", why)
-	}
-	other := answer{Status: 400, Body: []byte(`{"status":400,"error_msg":"You have to enter a password"}`)}
-	if ok, _, _ := r.judge(reg, other); ok {
-		t.Fatal("a 400 other than taken was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"bytes"
@@ -30,20 +30,20 @@ type client struct {
 	http *http.Client
 }
 
-func newClient(base, user, password string, timeout time.Duration, insecure bool) *client {
+func newClient(o Options, timeout time.Duration) *client {
 	tr := &http.Transport{
 		// No proxy: replays must reach exactly the base URL given.
 		Proxy:             nil,
 		DisableKeepAlives: true,
 		DialContext:       (&net.Dialer{Timeout: timeout}).DialContext,
-		// The gateway's local certificate is self-signed; -insecure is the
-		// only way this tool skips verification.
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: insecure}, //nolint:gosec // opt-in by flag
+		// The gateway's local certificate is self-signed: trust it through
+		// RootCAs, or skip verification with Insecure (the -insecure flag).
+		TLSClientConfig:     &tls.Config{RootCAs: o.RootCAs, InsecureSkipVerify: o.Insecure}, //nolint:gosec // opt-in by flag
 		TLSHandshakeTimeout: timeout,
 	}
 	return &client{
-		base: strings.TrimRight(base, "/"),
-		auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password)),
+		base: strings.TrimRight(o.Base, "/"),
+		auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(o.User+":"+o.Password)),
 		http: &http.Client{
 			Transport: tr,
 			Timeout:   timeout,

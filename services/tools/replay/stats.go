@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"fmt"
@@ -11,11 +11,11 @@ import (
 	"minitwit/tools/scenario"
 )
 
-// kindStats aggregates one action type. Latencies are kept for every
+// KindStats aggregates one action type. Latencies are kept for every
 // request that got an HTTP answer, whatever its status; timeouts and
 // connection errors only count as errors, since their "latency" is the
 // timeout or nothing at all.
-type kindStats struct {
+type KindStats struct {
 	Action string  `json:"action"`
 	Count  int     `json:"count"`
 	Errors int     `json:"errors"`
@@ -28,20 +28,20 @@ type kindStats struct {
 }
 
 type stats struct {
-	byKind map[scenario.Kind]*kindStats
-	all    kindStats
+	byKind map[scenario.Kind]*KindStats
+	all    KindStats
 }
 
 func newStats() *stats {
-	s := &stats{byKind: map[scenario.Kind]*kindStats{}, all: kindStats{Action: "all"}}
+	s := &stats{byKind: map[scenario.Kind]*KindStats{}, all: KindStats{Action: "all"}}
 	for _, k := range scenario.Kinds {
-		s.byKind[k] = &kindStats{Action: string(k)}
+		s.byKind[k] = &KindStats{Action: string(k)}
 	}
 	return s
 }
 
 func (s *stats) add(k scenario.Kind, ans answer, ok, taken bool) {
-	for _, ks := range []*kindStats{s.byKind[k], &s.all} {
+	for _, ks := range []*KindStats{s.byKind[k], &s.all} {
 		ks.Count++
 		if !ok {
 			ks.Errors++
@@ -57,15 +57,15 @@ func (s *stats) add(k scenario.Kind, ans answer, ok, taken bool) {
 
 // rows computes the percentiles and returns one row per action type, then
 // the total.
-func (s *stats) rows() []kindStats {
-	out := make([]kindStats, 0, len(scenario.Kinds)+1)
+func (s *stats) rows() []KindStats {
+	out := make([]KindStats, 0, len(scenario.Kinds)+1)
 	for _, k := range scenario.Kinds {
 		out = append(out, s.byKind[k].finish())
 	}
 	return append(out, s.all.finish())
 }
 
-func (ks *kindStats) finish() kindStats {
+func (ks *KindStats) finish() KindStats {
 	slices.Sort(ks.lat)
 	r := *ks
 	r.P50, r.P90, r.P99 = ms(percentile(ks.lat, 50)), ms(percentile(ks.lat, 90)), ms(percentile(ks.lat, 99))
@@ -87,7 +87,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e4) / 100 }
 
-func printTable(w io.Writer, rows []kindStats) {
+func printTable(w io.Writer, rows []KindStats) {
 	const format = "%-9s %7s %7s %6s %8s %8s %8s %8s\n"
 	fmt.Fprintf(w, format, "action", "count", "errors", "taken", "p50 ms", "p90 ms", "p99 ms", "max ms")
 	for _, r := range rows {

@@ -1,4 +1,4 @@
-package main
+package replay
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"strings"
 )
 
-// checks holds the results of the read-back after the replay. Failures are
+// Checks holds the results of the read-back after the replay. Failures are
 // human-readable lines; any of them fails the run.
-type checks struct {
+type Checks struct {
 	LatestWant   int64    `json:"latest_expected"`
 	LatestGot    *int64   `json:"latest_got"`
 	Users        []string `json:"users_checked"`
@@ -25,7 +25,7 @@ type checks struct {
 	Failures     []string `json:"failures"`
 }
 
-func (ch *checks) fail(format string, args ...any) {
+func (ch *Checks) fail(format string, args ...any) {
 	ch.Failures = append(ch.Failures, fmt.Sprintf(format, args...))
 }
 
@@ -59,7 +59,7 @@ func decodeJSONAnswer(path string, ans answer, into any) error {
 	return nil
 }
 
-func checkLatest(ctx context.Context, c *client, want int64, ch *checks) {
+func checkLatest(ctx context.Context, c *client, want int64, ch *Checks) {
 	ch.LatestWant = want
 	var body struct {
 		Latest *int64 `json:"latest"`
@@ -88,7 +88,7 @@ type message struct {
 // newest first, which holds even if the database had older data. Follows:
 // every pair this run touched must be in the state its last 204 left; with
 // fresh, the list must also hold nothing else.
-func spotCheck(ctx context.Context, c *client, m *model, n int, fresh bool, ch *checks) {
+func spotCheck(ctx context.Context, c *client, m *model, n int, fresh bool, ch *Checks) {
 	for _, u := range m.checkCandidates(n) {
 		if ctx.Err() != nil {
 			return
@@ -106,7 +106,7 @@ func spotCheck(ctx context.Context, c *client, m *model, n int, fresh bool, ch *
 // maxNo is the contract's clamp on the no parameter.
 const maxNo = 10000
 
-func checkMessages(ctx context.Context, c *client, user string, sent []string, ch *checks) {
+func checkMessages(ctx context.Context, c *client, user string, sent []string, ch *Checks) {
 	if len(sent) > maxNo {
 		sent = sent[len(sent)-maxNo:]
 	}
@@ -131,7 +131,7 @@ func checkMessages(ctx context.Context, c *client, user string, sent []string, c
 	}
 }
 
-func checkFollows(ctx context.Context, c *client, user string, want, unsure map[string]bool, fresh bool, ch *checks) {
+func checkFollows(ctx context.Context, c *client, user string, want, unsure map[string]bool, fresh bool, ch *Checks) {
 	var body struct {
 		Follows *[]string `json:"follows"`
 	}
