@@ -10,7 +10,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// DefaultReadMaxWait is how long a read waits by default for the replica to
+// replay the primary's latest commits before it reads the primary: a few
+// milliseconds, about what streaming replication takes on a local network.
+const DefaultReadMaxWait = 5 * time.Millisecond
 
 // DefaultDatabaseURL is the embedded SQLite file used when DATABASE_URL is unset.
 const DefaultDatabaseURL = "./data/minitwit.db"
@@ -20,7 +26,14 @@ type Config struct {
 	Addr        string // public listener, host:port
 	MetricsAddr string // internal listener for /metrics; empty disables it
 	DatabaseURL string // postgres:// URL or SQLite path
-	LogLevel    string
+	// DatabaseReadURL is an optional postgres:// URL of a streaming replica
+	// of DatabaseURL that timeline and list reads use while it has replayed
+	// every acknowledged write (see store.UseReplica); empty: none.
+	DatabaseReadURL string
+	// DatabaseReadMaxWait bounds how long a read waits for the replica to
+	// catch up before it goes to the primary instead.
+	DatabaseReadMaxWait time.Duration
+	LogLevel            string
 
 	SessionKey        string // signs web session cookies; same on every web replica
 	SimulatorUser     string
@@ -49,14 +62,33 @@ func Load(defaultAddr, defaultMetrics string) (Config, error) {
 	if c.DatabaseURL, err = secret("DATABASE_URL", DefaultDatabaseURL); err != nil {
 		return c, err
 	}
+	if c.DatabaseReadURL, err = secret("DATABASE_READ_URL", ""); err != nil {
+		return c, err
+	}
 	pw, err := secret("DATABASE_PASSWORD", "")
 	if err != nil {
 		return c, err
 	}
 	if pw != "" {
-		if c.DatabaseURL, err = withPassword(c.DatabaseURL, pw); err != nil {
+		if c.DatabaseURL, err = withPassword("DATABASE_URL", c.DatabaseURL, pw); err != nil {
 			return c, err
 		}
+		if c.DatabaseReadURL != "" {
+			if c.DatabaseReadURL, err = withPassword("DATABASE_READ_URL", c.DatabaseReadURL, pw); err != nil {
+				return c, err
+			}
+		}
+	}
+	if err := c.checkReadURL(); err != nil {
+		return c, err
+	}
+	c.DatabaseReadMaxWait = DefaultReadMaxWait
+	if v := os.Getenv("DATABASE_READ_MAX_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Second {
+			return c, fmt.Errorf("DATABASE_READ_MAX_WAIT must be a duration from 0 to 1s, e.g. 5ms, got %q", v)
+		}
+		c.DatabaseReadMaxWait = d
 	}
 	if c.SessionKey, err = secret("SESSION_KEY", ""); err != nil {
 		return c, err
@@ -80,8 +112,12 @@ func Load(defaultAddr, defaultMetrics string) (Config, error) {
 
 // String is the configuration with every secret masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s simulator_user=%s simulator_password=%s version=%s",
-		c.Addr, c.MetricsAddr, MaskURL(c.DatabaseURL), c.FollowerURL, c.LogLevel, c.BcryptCost,
+	read := "(unset)"
+	if c.DatabaseReadURL != "" {
+		read = MaskURL(c.DatabaseReadURL) + " read_max_wait=" + c.DatabaseReadMaxWait.String()
+	}
+	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s database_read=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s simulator_user=%s simulator_password=%s version=%s",
+		c.Addr, c.MetricsAddr, MaskURL(c.DatabaseURL), read, c.FollowerURL, c.LogLevel, c.BcryptCost,
 		mask(c.SessionKey), c.SimulatorUser, mask(c.SimulatorPassword), c.Version)
 }
 
@@ -123,10 +159,30 @@ func secret(key, def string) (string, error) {
 	return env(key, def), nil
 }
 
-func withPassword(raw, pw string) (string, error) {
+// checkReadURL refuses a read URL that cannot be a streaming replica of
+// the database: SQLite has none, and a read URL must itself be PostgreSQL.
+func (c Config) checkReadURL() error {
+	if c.DatabaseReadURL == "" {
+		return nil
+	}
+	if !isPostgres(c.DatabaseURL) {
+		return fmt.Errorf("DATABASE_READ_URL is set but DATABASE_URL is not a postgres:// URL: a read replica needs PostgreSQL (SQLite has none); unset DATABASE_READ_URL")
+	}
+	if !isPostgres(c.DatabaseReadURL) {
+		return fmt.Errorf("DATABASE_READ_URL must be a postgres:// URL of a streaming replica, got %s", MaskURL(c.DatabaseReadURL))
+	}
+	return nil
+}
+
+func isPostgres(raw string) bool {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("DATABASE_PASSWORD needs a postgres:// DATABASE_URL")
+	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
+}
+
+func withPassword(key, raw, pw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || !isPostgres(raw) {
+		return "", fmt.Errorf("DATABASE_PASSWORD needs a postgres:// %s", key)
 	}
 	user := "postgres"
 	if u.User != nil {

@@ -32,6 +32,7 @@ const ConnectTimeout = 250 * time.Millisecond
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	replica *replica // timeline and list reads, when set (UseReplica)
 }
 
 // Open connects to databaseURL: a postgres:// (or postgresql://) URL, or a
@@ -107,8 +108,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close releases the connection pool.
+// Close releases the connection pools.
 func (s *Store) Close() error {
+	if s.replica != nil {
+		_ = s.replica.sqlDB.Close()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

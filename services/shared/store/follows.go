@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"minitwit/shared/domain"
@@ -69,19 +70,22 @@ func (s *Store) IsFollowing(ctx context.Context, who, whom string) (bool, error)
 
 // Following lists at most limit usernames that who follows, by name.
 func (s *Store) Following(ctx context.Context, who string, limit int) ([]string, error) {
-	var u userRow
-	if err := s.db.WithContext(ctx).Select("id").Where("username = ?", who).Take(&u).Error; err != nil {
-		return nil, translate(err)
-	}
-	names := []string{}
-	err := s.db.WithContext(ctx).Table("follows AS f").
-		Select("u.username").
-		Joins("JOIN users AS u ON u.id = f.whom_id").
-		Where("f.who_id = ?", u.ID).
-		Order("u.username").Limit(limit).
-		Pluck("u.username", &names).Error
+	var names []string
+	err := s.read(ctx, func(db *gorm.DB) error {
+		var u userRow
+		if err := db.Select("id").Where("username = ?", who).Take(&u).Error; err != nil {
+			return translate(err)
+		}
+		names = nil
+		return translate(db.Table("follows AS f").
+			Select("u.username").
+			Joins("JOIN users AS u ON u.id = f.whom_id").
+			Where("f.who_id = ?", u.ID).
+			Order("u.username").Limit(limit).
+			Pluck("u.username", &names).Error)
+	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	if names == nil {
 		names = []string{}

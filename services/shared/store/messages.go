@@ -57,22 +57,25 @@ func (s *Store) HomeTimeline(ctx context.Context, userID int64, p domain.Page) (
 // timeline pages by keyset on (pub_date, id), so page 1000 costs what page 1
 // does: the index is entered at the cursor instead of skipping rows.
 func (s *Store) timeline(ctx context.Context, p domain.Page, filter func(*gorm.DB) *gorm.DB) ([]domain.Message, error) {
-	q := s.db.WithContext(ctx).
-		Table("messages AS m").
-		Select("m.id, m.author_id, u.username, u.email, m.text, m.pub_date").
-		Joins("JOIN users AS u ON u.id = m.author_id").
-		Where("m.flagged = ?", false)
-	if filter != nil {
-		q = filter(q)
-	}
-	if p.Before != nil {
-		// A row-value comparison, not "a < x OR (a = x AND b < y)": both
-		// PostgreSQL and SQLite turn it into one index range start, where the
-		// OR form made them scan from the top.
-		q = q.Where("(m.pub_date, m.id) < (?, ?)", p.Before.PubDate, p.Before.ID)
-	}
 	var rows []timelineRow
-	err := q.Order("m.pub_date DESC").Order("m.id DESC").Limit(p.Limit).Scan(&rows).Error
+	err := s.read(ctx, func(db *gorm.DB) error {
+		q := db.
+			Table("messages AS m").
+			Select("m.id, m.author_id, u.username, u.email, m.text, m.pub_date").
+			Joins("JOIN users AS u ON u.id = m.author_id").
+			Where("m.flagged = ?", false)
+		if filter != nil {
+			q = filter(q)
+		}
+		if p.Before != nil {
+			// A row-value comparison, not "a < x OR (a = x AND b < y)": both
+			// PostgreSQL and SQLite turn it into one index range start, where the
+			// OR form made them scan from the top.
+			q = q.Where("(m.pub_date, m.id) < (?, ?)", p.Before.PubDate, p.Before.ID)
+		}
+		rows = nil
+		return q.Order("m.pub_date DESC").Order("m.id DESC").Limit(p.Limit).Scan(&rows).Error
+	})
 	if err != nil {
 		return nil, translate(err)
 	}
