@@ -32,6 +32,13 @@ Commands (DATABASE_URL names the database, as for the services):
   messages USERNAME [-n 50]            a user's messages, newest first, flagged ones marked
   gen-legacy -out FILE -users N -messages N [-follows N] [-seed N] [-real-cost]
                                        write a legacy database for drills (no DATABASE_URL)
+  seed [-users 100000] [-messages 5000000] [-follows 1000000] [-years 3]
+       [-password P] [-manifest FILE] [-force]
+                                       fill an empty PostgreSQL database with a synthetic
+                                       dataset for load tests; the manifest (JSON: sizes,
+                                       the heavy follower, popular user, heavy author,
+                                       sample users, password) goes to FILE or stdout;
+                                       -force empties a non-empty database first
 `
 
 // errUsage marks a command line mistake: exit status 2 and the usage text.
@@ -63,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "migrate", "import", "verify", "flag", "unflag", "messages":
+	case "migrate", "import", "verify", "flag", "unflag", "messages", "seed":
 	default:
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
@@ -83,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return store.RunCommand(ctx, st, append([]string{"migrate"}, args...), stdout)
 	case "import":
 		return importLegacy(ctx, st, args, stderr)
+	case "seed":
+		return seed(ctx, st, cfg.BcryptCost, args, stdout, stderr)
 	case "verify":
 		fs := newFlags("verify")
 		legacy := fs.String("legacy", "", "legacy MiniTwit SQLite `file`")
@@ -140,6 +149,40 @@ func importLegacy(ctx context.Context, st *store.Store, args []string, stderr io
 	fmt.Fprintf(stderr, "import OK: %d rows in %s (%.0f rows/s)\n",
 		total, rep.Elapsed.Round(time.Millisecond), float64(total)/rep.Elapsed.Seconds())
 	return nil
+}
+
+func seed(ctx context.Context, st *store.Store, cost int, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("seed")
+	opt := admin.SeedOptions{Cost: cost, Progress: stderr}
+	fs.Int64Var(&opt.Users, "users", 100_000, "number of users")
+	fs.Int64Var(&opt.Messages, "messages", 5_000_000, "number of messages")
+	fs.Int64Var(&opt.Follows, "follows", 1_000_000, "number of follow pairs")
+	fs.Float64Var(&opt.Years, "years", 3, "messages spread over this many `years` ending now")
+	fs.StringVar(&opt.Password, "password", "seed-password", "every seeded user's password")
+	fs.BoolVar(&opt.Force, "force", false, "empty a database that already holds data")
+	manifest := fs.String("manifest", "", "write the manifest to `file` instead of stdout")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	m, err := admin.Seed(ctx, st, opt)
+	if ctx.Err() != nil {
+		return fmt.Errorf("seed interrupted: nothing was kept")
+	}
+	if err != nil {
+		return err
+	}
+	if *manifest == "" {
+		return admin.WriteManifest(stdout, m)
+	}
+	f, err := os.Create(*manifest)
+	if err != nil {
+		return err
+	}
+	if err := admin.WriteManifest(f, m); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func genLegacy(ctx context.Context, args []string, stderr io.Writer) error {
