@@ -29,6 +29,9 @@ type Metrics struct {
 	Unfollows       *prometheus.CounterVec // via
 	SignIns         *prometheus.CounterVec // result: success|failure
 	LatestID        prometheus.Gauge
+	// DBReads counts timeline and list reads routed with a read replica
+	// configured: served_by replica|primary, reason (see store.ReadObserver).
+	DBReads *prometheus.CounterVec
 }
 
 // New builds the registry with Go, process and build-info collectors.
@@ -54,13 +57,16 @@ func New(version, commit string) *Metrics {
 		LatestID: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "minitwit_simulator_latest_id", Help: "The latest simulator action id stored by this replica.",
 		}),
+		DBReads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "minitwit_db_reads_total", Help: "Timeline and list reads routed with DATABASE_READ_URL set, by the server that answered (replica, primary) and why.",
+		}, []string{"served_by", "reason"}),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "minitwit_build_info", Help: "Build version and commit; always 1.",
 	}, []string{"version", "commit"})
 	info.WithLabelValues(version, commit).Set(1)
 	r.MustRegister(m.Requests, m.Duration, m.InFlight, m.UsersRegistered, m.MessagesPosted,
-		m.Follows, m.Unfollows, m.SignIns, m.LatestID, info,
+		m.Follows, m.Unfollows, m.SignIns, m.LatestID, m.DBReads, info,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),

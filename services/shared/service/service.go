@@ -50,8 +50,9 @@ type Base struct {
 // and reports done: "healthcheck" probes the running server's /startedz (the
 // image's HEALTHCHECK, before any database is opened), "migrate [up|status]"
 // applies or lists schema steps. Otherwise it builds the logger, opens the
-// database, logs the masked configuration and returns the Base with a
-// metrics registry that watches the database's connection pool.
+// database (and the read replica when DATABASE_READ_URL is set), logs the
+// masked configuration and returns the Base with a metrics registry that
+// watches the connection pools and counts where routed reads went.
 func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, err error) {
 	out := d.Out
 	if out == nil {
@@ -85,6 +86,13 @@ func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, 
 	m := metrics.New(cfg.Version, built)
 	if sqlDB, err := st.SQLDB(); err == nil {
 		m.WatchDB(sqlDB, d.Name)
+	}
+	if cfg.DatabaseReadURL != "" {
+		observe := func(servedBy, reason string) { m.DBReads.WithLabelValues(servedBy, reason).Inc() }
+		if err := st.UseReplica(cfg.DatabaseReadURL, cfg.DatabaseReadMaxWait, observe); err != nil {
+			return nil, false, closeAfter(st, err)
+		}
+		m.WatchDB(st.ReplicaSQLDB(), d.Name+"_replica")
 	}
 	return &Base{Config: cfg, Log: log, Store: st, Metrics: m}, false, nil
 }
