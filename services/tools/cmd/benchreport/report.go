@@ -26,9 +26,9 @@ type dataset struct {
 
 type runInfo struct {
 	Date, Commit, PgVersion, Fsync, LoadAvg string
-	Seconds, Connections                      int
-	Quick                                     bool
-	Replay                                    string // the replay's scenario, e.g. "300 users, 10000 actions"
+	Seconds, Connections                    int
+	Quick                                   bool
+	Replay                                  string // the replay's scenario, e.g. "300 users, 10000 actions"
 }
 
 // report is "benchreport report -results DIR -datasets 10k,5M -out FILE ...".
