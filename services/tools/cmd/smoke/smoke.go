@@ -19,13 +19,13 @@ import (
 // smoke holds one run: its HTTP client, the unique id its users carry, the
 // next latest= id and the results so far.
 type smoke struct {
-	cfg      config
-	http     *http.Client
-	auth     string // the simulator's Basic auth header value
-	runID    string
-	nextID   int64
-	out      io.Writer
-	results  []result
+	cfg     config
+	http    *http.Client
+	auth    string // the simulator's Basic auth header value
+	runID   string
+	nextID  int64
+	out     io.Writer
+	results []result
 }
 
 type result struct {
