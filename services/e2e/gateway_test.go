@@ -41,6 +41,7 @@ func TestGateway(t *testing.T) {
 		{"TLS", testGatewayTLS},
 		{"Redirects", testGatewayRedirects},
 		{"Health", testGatewayHealth},
+		{"Smoke", gatewaySmoke},
 		{"Headers", testGatewayHeaders},
 		{"Gzip", testGatewayGzip},
 		{"RequestID", testGatewayRequestID},

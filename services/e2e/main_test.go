@@ -21,6 +21,7 @@ var binaries = []string{
 	"minitwit/follower/cmd/follower",
 	"minitwit/tools/cmd/replay",
 	"minitwit/tools/cmd/scenariogen",
+	"minitwit/tools/cmd/smoke",
 }
 
 func TestMain(m *testing.M) {
