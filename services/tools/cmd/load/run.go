@@ -73,6 +73,12 @@ type runner struct {
 	latestSeq atomic.Int64
 	late      atomic.Int64 // open loop: starts later than planned
 	stop      time.Time    // no request starts after this
+
+	// Follow pairs some worker has followed and not yet undone (or is
+	// following now): a follow picks a pair outside it, so each unfollow
+	// undoes its own worker's follow and no other worker's.
+	pairsMu     sync.Mutex
+	outstanding map[[2]string]bool
 }
 
 func newRunner(opt options) *runner {
@@ -86,7 +92,7 @@ func newRunner(opt options) *runner {
 		DisableCompression:  true,
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: opt.insecure}, //nolint:gosec // -insecure: self-signed certificates of local test gateways
 	}
-	r := &runner{opt: opt, transport: tr, sched: schedule(opt.mix), stats: map[string]*stats{}}
+	r := &runner{opt: opt, transport: tr, sched: schedule(opt.mix), stats: map[string]*stats{}, outstanding: map[[2]string]bool{}}
 	for _, m := range opt.mix {
 		r.stats[m.name] = &stats{name: m.name, errors: map[string]int64{}}
 	}
@@ -101,12 +107,13 @@ func (r *runner) needs(name string) bool { _, ok := r.stats[name]; return ok }
 
 // worker is one connection's client state.
 type worker struct {
-	r       *runner
-	id      int
-	client  *http.Client
-	rng     *rand.Rand
-	seq     int64
-	pending [][2]string // follows this worker made and has not undone
+	r         *runner
+	id        int
+	client    *http.Client
+	rng       *rand.Rand
+	seq       int64
+	pending   [][2]string // follows this worker made and has not undone
+	following [2]string   // the pair of a follow in flight
 }
 
 func (r *runner) newWorker(id int) *worker {
@@ -234,6 +241,13 @@ func (w *worker) do(ctx context.Context, name string, planned time.Time) {
 
 func (w *worker) call(ctx context.Context, name string, planned time.Time) {
 	st := w.r.stats[name]
+	defer func() {
+		// A follow that failed holds no pair.
+		if w.following != ([2]string{}) {
+			w.r.releasePair(w.following)
+			w.following = [2]string{}
+		}
+	}()
 	req, want, onOK, err := w.build(ctx, name)
 	if err != nil {
 		st.fail("build: " + err.Error())
@@ -303,22 +317,47 @@ func (w *worker) build(ctx context.Context, name string) (*http.Request, int, fu
 		text := fmt.Sprintf("load test message %d.%d from the load tool", w.id, w.seq)
 		return post("/msgs/"+url.PathEscape(author), map[string]string{"content": text}, nil)
 	case "follow":
-		who, whom := w.pair()
-		return post("/fllws/"+url.PathEscape(who), map[string]string{"follow": whom}, func() {
-			if len(w.pending) < 10_000 {
-				w.pending = append(w.pending, [2]string{who, whom})
-			}
+		p := w.reservePair()
+		w.following = p
+		return post("/fllws/"+url.PathEscape(p[0]), map[string]string{"follow": p[1]}, func() {
+			w.pending = append(w.pending, p)
+			w.following = [2]string{}
 		})
 	case "unfollow":
 		var p [2]string
 		if n := len(w.pending); n > 0 {
 			p, w.pending = w.pending[n-1], w.pending[:n-1]
+			w.r.releasePair(p)
 		} else { // the follow before it failed: unfollow is idempotent
 			p[0], p[1] = w.pair()
 		}
 		return post("/fllws/"+url.PathEscape(p[0]), map[string]string{"unfollow": p[1]}, nil)
 	}
 	return nil, 0, nil, fmt.Errorf("unknown endpoint %q", name)
+}
+
+// reservePair picks a follow pair no worker has outstanding and marks it.
+// When every pair is taken (few writers, many workers) it reuses one: the
+// API answers 204 either way, only the strict pairing is lost.
+func (w *worker) reservePair() [2]string {
+	r := w.r
+	r.pairsMu.Lock()
+	defer r.pairsMu.Unlock()
+	var p [2]string
+	for range 64 {
+		p[0], p[1] = w.pair()
+		if !r.outstanding[p] {
+			break
+		}
+	}
+	r.outstanding[p] = true
+	return p
+}
+
+func (r *runner) releasePair(p [2]string) {
+	r.pairsMu.Lock()
+	delete(r.outstanding, p)
+	r.pairsMu.Unlock()
 }
 
 // pair picks two different writers.
