@@ -143,6 +143,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 	password := fs.String("password", "", "home user's `password`; default the manifest's")
 	writers := fs.String("writers", "", "comma-separated `usernames` that tweet and follow each other; default the manifest's sample_users")
 	jsonPath := fs.String("json", "", "also write the report as JSON to `file`")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: load [flags]  (loopback targets only)\n\nEndpoints:\n")
+		for _, name := range endpointNames {
+			fmt.Fprintf(stderr, "  %-14s %s\n", name, endpointDoc[name])
+		}
+		fmt.Fprintf(stderr, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
