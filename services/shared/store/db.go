@@ -37,12 +37,18 @@ type Store struct {
 
 // Open connects to databaseURL: a postgres:// (or postgresql://) URL, or a
 // path to an SQLite file ("sqlite:" prefix optional) created on first use.
-func Open(databaseURL string) (*Store, error) {
+func Open(databaseURL string) (*Store, error) { return open(databaseURL, false) }
+
+// open is Open; lazy leaves out the connection check at start, for a
+// database the service can do without for a while (a read replica: reads
+// fall back to the primary while it is down).
+func open(databaseURL string, lazy bool) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Default.LogMode(logger.Silent),
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
+		DisableAutomaticPing:   lazy,
 	}
 	var (
 		db  *gorm.DB

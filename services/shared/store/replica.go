@@ -87,7 +87,9 @@ func (s *Store) UseReplica(readURL string, maxWait time.Duration, observe ReadOb
 	if s.dialect != "postgres" {
 		return fmt.Errorf("a read replica needs PostgreSQL, the database is %s", s.dialect)
 	}
-	rs, err := Open(readURL)
+	// Not checked now: a replica that is down at start only sends reads to
+	// the primary until it answers (counted as replica_error).
+	rs, err := open(readURL, true)
 	if err != nil {
 		return fmt.Errorf("replica: %w", err)
 	}
