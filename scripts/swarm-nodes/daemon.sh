@@ -2,8 +2,7 @@
 # Each node's own containerd and dockerd (sourced by scripts/swarm-nodes.sh).
 #
 # Both run inside the node's network namespace and share one private mount
-# namespace (made by `ip netns exec`, which also shows them the node's own
-# /sys): dockerd's overlay mounts are visible to containerd and runc, and
+# namespace (with a /sys of the node's namespace): dockerd's overlay mounts are visible to containerd and runc, and
 # none of them reaches the host. Each node keeps its state under
 # NODES_STATE/<node> and its sockets and pid files under NODES_RUN/<node>;
 # its containers' cgroups are under /minitwit-nodes-<node>.
@@ -52,8 +51,21 @@ EOF
   nodes_log "$node: starting containerd and dockerd in namespace $(ns "$node")"
   # --no-new-privileges: `docker stack deploy` ignores security_opt
   # (stack/minitwit.yml); provision.sh sets the same in daemon.json.
+  # nsenter + unshare rather than `ip netns exec`: that one mounts a fresh
+  # /sys without the cgroup file systems dockerd needs. Here the cgroup tree
+  # is kept aside, a /sys of the node's namespace mounted, and the tree put
+  # back into it. Its own UTS namespace gives each node its own host name
+# (`docker node ls`).
   # shellcheck disable=SC2016 # expanded by the inner bash
-  in_ns "$node" bash -c '
+  nsenter --net="/run/netns/$(ns "$node")" unshare --mount --uts --propagation slave bash -c '
+    set -e
+    hostname "$4"
+    mkdir -p "$2/cgroup"
+    mount --rbind /sys/fs/cgroup "$2/cgroup"
+    umount -l /sys
+    mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+    mount --rbind "$2/cgroup" /sys/fs/cgroup
+    umount -l "$2/cgroup"
     setsid containerd --config "$1/containerd.toml" >>"$1/containerd.log" 2>&1 </dev/null &
     echo $! >"$2/containerd.pid"
     for _ in $(seq 1 100); do [[ -S $2/containerd/containerd.sock ]] && break; sleep 0.1; done
@@ -63,9 +75,13 @@ EOF
       --host "unix://$2/docker.sock" --storage-driver overlay2 --no-new-privileges \
       --cgroup-parent "/minitwit-nodes-$3" --log-level warn \
       >>"$1/dockerd.log" 2>&1 </dev/null &
-  ' node-start "$dir" "$run" "$node"
+    echo $! >"$2/dockerd.spawned"
+  ' node-start "$dir" "$run" "$node" "$(ns "$node")"
+  local pid
   for _ in $(seq 1 300); do
     node_answers "$node" && return 0
+    # A daemon that exited will not answer later.
+    pid_of "$run/dockerd.spawned" dockerd >/dev/null || break
     sleep 0.1
   done
   tail -n 20 "$dir/dockerd.log" "$dir/containerd.log" >&2 || true
@@ -113,5 +129,5 @@ node_stop() {
       sleep 0.1
     done
   done
-  rm -f "$run/dockerd.pid" "$run/containerd.pid"
+  rm -f "$run/dockerd.pid" "$run/containerd.pid" "$run/dockerd.spawned"
 }
