@@ -3,6 +3,8 @@ package httpserver
 import (
 	"io"
 	"net/http"
+	"net/http/pprof"
+	"os"
 
 	"github.com/gin-gonic/gin"
 	"github.com/sirupsen/logrus"
@@ -37,5 +39,14 @@ func NewEngine(service string, log *logrus.Entry, m *metrics.Metrics, onPanic gi
 func MetricsServer(addr string, m *metrics.Metrics) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
+	if os.Getenv("PPROF") == "1" {
+		// Opt-in CPU and heap profiles for performance work, on the internal
+		// listener only (never on the public one): PPROF=1, then
+		// go tool pprof http://<METRICS_ADDR>/debug/pprof/profile?seconds=10
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return New(addr, mux)
 }
