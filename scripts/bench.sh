@@ -17,7 +17,8 @@
 #        BENCH_QUICK=1 scripts/bench.sh    tiny datasets, 2 s runs, report to /tmp
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_CACHE
 # (/var/cache/minitwit-bench), BENCH_OUT (docs/performance.md, quick: under /tmp),
-# BENCH_KEEP=1 keeps the work directory (logs, raw figures).
+# BENCH_KEEP=1 keeps the work directory (logs, raw figures), BENCH_COMMITTED=1
+# measures the committed HEAD (built from `git archive HEAD`) instead of the working tree.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -60,10 +61,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-progress "building"
-go build -o "$WORK/bin/" minitwit/minitwit/cmd/minitwit minitwit/minitwit/cmd/minitwit-admin \
+SRC=$REPO_ROOT
+COMMIT=$(git rev-parse --short HEAD)
+if [[ ${BENCH_COMMITTED:-0} == 1 ]]; then
+  SRC=$WORK/src
+  mkdir -p "$SRC"
+  git archive HEAD | tar -x -C "$SRC"
+elif ! git diff --quiet HEAD -- services go.work; then
+  COMMIT="$COMMIT + uncommitted changes"
+fi
+progress "building $COMMIT"
+(cd "$SRC" && go build -o "$WORK/bin/" minitwit/minitwit/cmd/minitwit minitwit/minitwit/cmd/minitwit-admin \
   minitwit/tools/cmd/load minitwit/tools/cmd/replay minitwit/tools/cmd/scenariogen \
-  minitwit/tools/cmd/nullserver minitwit/tools/cmd/benchreport
+  minitwit/tools/cmd/nullserver minitwit/tools/cmd/benchreport)
 BIN=$WORK/bin
 
 progress "starting PostgreSQL (fsync on, synchronous_commit on)"
@@ -77,7 +87,7 @@ ALTER SYSTEM SET log_line_prefix = '%m [%p] ';
 ALTER SYSTEM SET maintenance_work_mem = '512MB';
 ALTER SYSTEM SET max_wal_size = '4GB';
 SQL
-as_pg "$PG_BIN/pg_ctl" -D "$BENCH_DIR/data" -w -t 120 restart >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/server.log" -w -t 120 restart >/dev/null
 PG_LOG=$BENCH_DIR/server.log
 "$PG_BIN/postgres" --version >"$RESULTS/pg_version.txt"
 progress "pg_test_fsync (durable commit cost of this disk)"
@@ -90,7 +100,7 @@ db_url() { printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable' "$BENCH_
 # so a changed seeder reseeds; the schema is brought up to date by migrate either way.
 load_dataset() {
   local label=$1 users=$2 messages=$3 follows=$4 db=bench_$1 key dump
-  key=$(cat services/minitwit/admin/seed*.go | sha256sum | cut -c1-12)
+  key=$(cat "$SRC"/services/minitwit/admin/seed*.go | sha256sum | cut -c1-12)
   dump=$CACHE/$label-u$users-m$messages-f$follows-$key.dump
   psql_admin -d postgres -c "CREATE DATABASE $db"
   if [[ -s $dump && -s $dump.manifest.json ]]; then
@@ -226,11 +236,13 @@ capture_sql() {
 }
 
 # sync_log waits until the server has written what the last request logged:
-# a marker statement from another session appears after it.
+# a marker statement from another session appears after it. The marker is
+# sent again until it shows, since a session started before the server
+# applied log_statement=all does not log it.
 sync_log() {
   local marker="bench-marker-$RANDOM$RANDOM"
-  psql_admin -d postgres -c "SELECT '$marker'" >/dev/null
   for _ in $(seq 1 100); do
+    psql_admin -d postgres -c "SELECT '$marker'" >/dev/null
     grep -q "$marker" "$PG_LOG" && return 0
     sleep 0.05
   done
@@ -248,12 +260,31 @@ title_of() {
   esac
 }
 
-# run_load LABEL ENDPOINT runs the load tool against one endpoint.
+# run_load LABEL ENDPOINT runs the load tool against one endpoint, with the
+# same users and page as path_of. Failed requests are counted in the report
+# (exit status 1); a tool that cannot run (status 2) stops the bench.
 run_load() {
-  local label=$1 e=$2
-  "$BIN/load" -base "$MT_URL" -manifest "$RESULTS/$label/manifest.json" -c "$CONNS" \
-    -duration "${SECONDS_PER_RUN}s" -endpoint "$e" -json "$RESULTS/$label/$e.load.json" \
-    >"$WORK/$label-$e.load.txt" 2>&1 || { cat "$WORK/$label-$e.load.txt" >&2; die "load tool failed on $e"; }
+  local label=$1 e=$2 args=() url=$MT_URL status=0
+  case $e in
+    public) args=(-endpoint public) ;;
+    # The load tool appends its paths to -url and keeps the URL's query, so
+    # this requests /public?before=<cursor>.
+    public-page1000) args=(-endpoint public) url="$MT_URL/?before=$CURSOR" ;;
+    user-popular) args=(-endpoint user -user "$POPULAR") ;;
+    user-light) args=(-endpoint user -user "$LIGHT") ;;
+    home-heavy) args=(-endpoint home -home-user "$HEAVY") ;;
+    api-msgs) args=(-endpoint api_msgs -no 100) ;;
+    api-msgs-user) args=(-endpoint api_user_msgs -user "$AUTHOR" -no 100) ;;
+    api-fllws-heavy) args=(-endpoint api_fllws -home-user "$HEAVY" -no 100) ;;
+    tweet) args=(-endpoint tweet) ;;
+  esac
+  "$BIN/load" -url "$url" -manifest "$RESULTS/$label/manifest.json" -c "$CONNS" -d "${SECONDS_PER_RUN}s" \
+    "${args[@]}" -json "$RESULTS/$label/$e.load.json" >"$WORK/$label-$e.load.txt" 2>&1 || status=$?
+  case $status in
+    0) ;;
+    1) log "$e: some requests failed: $(grep -m1 -i error "$WORK/$label-$e.load.txt" || true)" ;;
+    *) cat "$WORK/$label-$e.load.txt" >&2; die "load tool failed on $e" ;;
+  esac
 }
 
 # run_pgbench LABEL ENDPOINT runs the endpoint's captured SQL at the same concurrency.
@@ -314,7 +345,7 @@ progress "writing $OUT"
 quick=false
 [[ $QUICK == 1 ]] && quick=true
 "$BIN/benchreport" report -results "$RESULTS" -datasets "$(IFS=,; echo "${labels[*]}")" -out "$OUT" \
-  -commit "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- services || echo ' (with uncommitted changes)')" \
+  -commit "$COMMIT" \
   -pg-version "$(cat "$RESULTS/pg_version.txt")" -seconds "$SECONDS_PER_RUN" -connections "$CONNS" \
   -quick="$quick" -replay "$REPLAY_USERS users, $REPLAY_ACTIONS actions, no delays"
 progress "done: $OUT"

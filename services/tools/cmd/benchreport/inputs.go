@@ -96,17 +96,21 @@ type manifest struct {
 	HeavyAuthor   string `json:"heavy_author"`
 }
 
-// readLoad reads the load tool's JSON output of one endpoint.
+// readLoad reads the load tool's -json report of a single-endpoint run
+// (services/tools/cmd/load): the "total" entry is that endpoint.
 func readLoad(path string) (loadFigures, error) {
 	var v struct {
-		Requests int64   `json:"requests"`
-		Errors   int64   `json:"errors"`
-		RPS      float64 `json:"rps"`
-		P50      float64 `json:"p50_ms"`
-		P99      float64 `json:"p99_ms"`
+		Total struct {
+			Requests   int64   `json:"requests"`
+			Errors     int64   `json:"errors"`
+			Throughput float64 `json:"throughput_rps"`
+			P50        float64 `json:"p50_ms"`
+			P99        float64 `json:"p99_ms"`
+		} `json:"total"`
 	}
 	if err := readJSON(path, &v); err != nil {
 		return loadFigures{}, err
 	}
-	return loadFigures{Requests: v.Requests, Errors: v.Errors, RPS: v.RPS, P50: v.P50, P99: v.P99}, nil
+	t := v.Total
+	return loadFigures{Requests: t.Requests, Errors: t.Errors, RPS: t.Throughput, P50: t.P50, P99: t.P99}, nil
 }
