@@ -12,9 +12,9 @@
 #           in each (scripts/swarm-nodes/daemon.sh); provisions each with
 #           stack/infra/node/provision.sh, the script cloud-init runs
 #           (firewall included, the Swarm joined by private addresses);
-#           builds the images once on the manager (bases.sh of the one-node
-#           swarm and its cache, scripts/build-images.sh) and copies them to
-#           the workers with docker save | docker load; deploys with
+#           builds the images once on a builder dockerd (bases.sh of the
+#           one-node swarm and its cache, scripts/build-images.sh) and copies
+#           them to the nodes with docker save | docker load; deploys with
 #           scripts/deploy.sh; prints the time to converge. The database is
 #           on the manager (minitwit.db), the gateway on worker2
 #           (minitwit.edge, https://10.78.0.13 from the outside namespace)
@@ -26,7 +26,7 @@
 #   env     (for tests) the environment deploy.sh needs on the manager
 #
 # Settings (environment): TAG (default "local"), SKIP_BUILD=1 (TAG's images
-# are already on the manager), WEB_REPLICAS, API_REPLICAS, FOLLOWER_REPLICAS
+# are already on every node), WEB_REPLICAS, API_REPLICAS, FOLLOWER_REPLICAS
 # (default 3: one per node), NODES_STATE (/var/lib/minitwit-nodes),
 # NODES_RUN (/run/minitwit-nodes), SWARM_CACHE (/var/cache/minitwit-swarm,
 # shared with swarm-local.sh). Nothing it makes is in the host's own network
@@ -85,18 +85,19 @@ label_workers() {
 }
 
 # build_images makes the base stand-ins (bases.sh, from SWARM_CACHE) and
-# TAG's images on the manager.
+# TAG's images once, on a builder dockerd: the nodes, like droplets without
+# a registry, have no way to the Go module proxy, and the builder's builds
+# use the host's network (--network host) without changing it.
 build_images() {
   local bases=$NODES_STATE/bases.env
-  SWARM_RUN=$NODES_RUN/manager SWARM_STATE=$NODES_STATE/manager "$ROOT/scripts/swarm-local/bases.sh" >"$bases.new"
+  node_start builder
+  SWARM_RUN=$NODES_RUN/builder SWARM_STATE=$NODES_STATE/builder "$ROOT/scripts/swarm-local/bases.sh" >"$bases.new"
   mv "$bases.new" "$bases"
-  if [[ ${SKIP_BUILD:-0} != 1 ]]; then
-    load_bases_env
-    nodes_log "building the images with scripts/build-images.sh $TAG on the manager"
-    DOCKER_HOST=unix://$MANAGER_SOCK DOCKER_BUILDKIT=1 DOCKER=$DOCKER_CLI \
-      BUILD_ARGS="--build-arg GO_IMAGE=$GO_IMAGE --build-arg RUNTIME_IMAGE=$RUNTIME_IMAGE --build-arg NGINX_IMAGE=$NGINX_IMAGE" \
-      "$ROOT/scripts/build-images.sh" "$TAG"
-  fi
+  load_bases_env
+  nodes_log "building the images with scripts/build-images.sh $TAG"
+  DOCKER_HOST=unix://$(node_sock builder) DOCKER_BUILDKIT=1 DOCKER=$DOCKER_CLI \
+    BUILD_ARGS="--network host --build-arg GO_IMAGE=$GO_IMAGE --build-arg RUNTIME_IMAGE=$RUNTIME_IMAGE --build-arg NGINX_IMAGE=$NGINX_IMAGE" \
+    "$ROOT/scripts/build-images.sh" "$TAG"
 }
 
 load_bases_env() {
@@ -106,27 +107,31 @@ load_bases_env() {
   set +a
 }
 
-# copy_images gives the workers what their tasks may run, saved once on the
-# manager and loaded into both workers at once (no registry here).
+# copy_images gives every node the images its tasks may run: saved once on
+# the builder and loaded into the three nodes at once (no registry here);
+# then the builder goes.
 copy_images() {
   load_bases_env
-  local refs=() svc node tar=$NODES_STATE/images.tar pids=() stale=0
+  local refs=() svc node tar=$NODES_STATE/images.tar pids=() stale=0 r
   for svc in gateway web api follower; do refs+=("minitwit/minitwit-$svc:$TAG"); done
   refs+=("$MONITOR_IMAGE" "$POSTGRES_IMAGE")
-  for node in worker1 worker2; do
+  for node in "${NODES[@]}"; do
     for r in "${refs[@]}"; do
-      [[ $(dkn "$node" image inspect -f '{{.Id}}' "$r" 2>/dev/null) == "$(dkn manager image inspect -f '{{.Id}}' "$r")" ]] || stale=1
+      dkn "$node" image inspect "$r" >/dev/null 2>&1 || stale=1
     done
   done
-  ((stale)) || return 0
-  nodes_log "copying ${#refs[@]} images to the workers (docker save | docker load)"
-  dkn manager save -o "$tar" "${refs[@]}"
-  for node in worker1 worker2; do
-    dkn "$node" load -q -i "$tar" >/dev/null &
-    pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || nodes_die "docker load on a worker failed"; done
-  rm -f "$tar"
+  if ((stale)); then
+    nodes_log "copying ${#refs[@]} images to the nodes (docker save | docker load)"
+    dkn builder save -o "$tar" "${refs[@]}"
+    for node in "${NODES[@]}"; do
+      dkn "$node" load -q -i "$tar" >/dev/null &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || nodes_die "docker load on a node failed"; done
+    rm -f "$tar"
+  fi
+  node_stop builder
+  rm -rf "${NODES_STATE:?}/builder" "${NODES_RUN:?}/builder"
 }
 
 # deploy_cli prints a docker CLI whose `stack deploy` knows --detach (for
@@ -219,7 +224,9 @@ up() {
   label_workers
   nodes_log "swarm of ${#NODES[@]} nodes provisioned in $((SECONDS - t)) s"
   t=$SECONDS
-  build_images
+  if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+    build_images
+  fi
   copy_images
   nodes_log "images ready on every node in $((SECONDS - t)) s"
   make_secrets
@@ -258,7 +265,7 @@ down() {
       dkn "$node" swarm leave --force >/dev/null 2>&1 || true
     fi
   done
-  for node in "${NODES[@]}"; do node_stop "$node" & done
+  for node in "${NODES[@]}" builder; do node_stop "$node" & done
   wait || true
   net_down
   # Mounts can only be in the daemons' own mount namespaces, gone with

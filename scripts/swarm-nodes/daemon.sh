@@ -48,24 +48,34 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [metrics]
   address = ""
 EOF
-  nodes_log "$node: starting containerd and dockerd in namespace $(ns "$node")"
+  nodes_log "$node: starting containerd and dockerd"
   # --no-new-privileges: `docker stack deploy` ignores security_opt
   # (stack/minitwit.yml); provision.sh sets the same in daemon.json.
   # nsenter + unshare rather than `ip netns exec`: that one mounts a fresh
   # /sys without the cgroup file systems dockerd needs. Here the cgroup tree
   # is kept aside, a /sys of the node's namespace mounted, and the tree put
   # back into it. Its own UTS namespace gives each node its own host name
-# (`docker node ls`).
+  # (`docker node ls`).
+  # The builder stays in the host's network namespace (its builds fetch Go
+  # modules through the host's proxy) but makes no bridge, iptables rule or
+  # forwarding change there: builds use --network host (build_images).
+  local enter=(nsenter --net="/run/netns/$(ns "$node")") extra=()
+  if [[ $node == builder ]]; then
+    enter=()
+    extra=(--bridge=none --iptables=false --ip-forward=false --ip-masq=false)
+  fi
   # shellcheck disable=SC2016 # expanded by the inner bash
-  nsenter --net="/run/netns/$(ns "$node")" unshare --mount --uts --propagation slave bash -c '
+  "${enter[@]}" unshare --mount --uts --propagation slave bash -c '
     set -e
     hostname "$4"
-    mkdir -p "$2/cgroup"
-    mount --rbind /sys/fs/cgroup "$2/cgroup"
-    umount -l /sys
-    mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
-    mount --rbind "$2/cgroup" /sys/fs/cgroup
-    umount -l "$2/cgroup"
+    if [[ $3 != builder ]]; then
+      mkdir -p "$2/cgroup"
+      mount --rbind /sys/fs/cgroup "$2/cgroup"
+      umount -l /sys
+      mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+      mount --rbind "$2/cgroup" /sys/fs/cgroup
+      umount -l "$2/cgroup"
+    fi
     setsid containerd --config "$1/containerd.toml" >>"$1/containerd.log" 2>&1 </dev/null &
     echo $! >"$2/containerd.pid"
     for _ in $(seq 1 100); do [[ -S $2/containerd/containerd.sock ]] && break; sleep 0.1; done
@@ -73,10 +83,10 @@ EOF
       --containerd "$2/containerd/containerd.sock" \
       --data-root "$1/data" --exec-root "$2/exec" --pidfile "$2/dockerd.pid" \
       --host "unix://$2/docker.sock" --storage-driver overlay2 --no-new-privileges \
-      --cgroup-parent "/minitwit-nodes-$3" --log-level warn \
+      --cgroup-parent "/minitwit-nodes-$3" --log-level warn "${@:5}" \
       >>"$1/dockerd.log" 2>&1 </dev/null &
     echo $! >"$2/dockerd.spawned"
-  ' node-start "$dir" "$run" "$node" "$(ns "$node")"
+  ' node-start "$dir" "$run" "$node" "$(ns "$node")" "${extra[@]}"
   local pid
   for _ in $(seq 1 300); do
     node_answers "$node" && return 0
@@ -110,7 +120,7 @@ node_stop() {
     kill -TERM "$pid" 2>/dev/null || true
     wait_gone "$pid"
   fi
-  if ip netns list | grep -qw "$(ns "$node")"; then
+  if [[ $node != builder ]] && ip netns list | grep -qw "$(ns "$node")"; then
     for pid in $(ip netns pids "$(ns "$node")" 2>/dev/null); do
       kill -KILL "$pid" 2>/dev/null || true
     done

@@ -13,12 +13,14 @@
 #   ADMIN_CIDR       SSH (tcp 22) is allowed from here; empty: no SSH at all
 #   MANAGER_ADDR     the manager's private address (workers)
 #   JOIN_TOKEN       the Swarm's worker join token (workers), or
-#   JOIN_TOKEN_FILE  a file holding it
+#   JOIN_TOKEN_FILE  a file holding it. A worker without either gets its
+#                    firewall and Docker and stays out of the Swarm until
+#                    run again with one (Terraform's join-worker.sh does)
 #   NODE_LABELS      space-separated k=v node labels, e.g. "minitwit.db=true".
 #                    The manager applies its own at init; a worker cannot
 #                    label itself, so it prints the command the manager runs
-#   WORKER_TOKEN_FILE (manager) where to write the worker join token
-#                    (default /var/lib/minitwit/swarm-worker-token, mode 0600)
+#   WORKER_TOKEN_FILE (manager) if set, the worker join token is written
+#                    there (mode 0600); by default it is in no file
 #   PUBLIC_PORTS     tcp ports open to everyone (default "80 443")
 #   INSTALL_DOCKER   1 (default): apt-get install docker.io when dockerd is
 #                    missing; 0: a dockerd is already running (the rehearsal)
@@ -46,7 +48,7 @@ NODE_LABELS=${NODE_LABELS:-}
 PUBLIC_PORTS=${PUBLIC_PORTS:-80 443}
 INSTALL_DOCKER=${INSTALL_DOCKER:-1}
 NFT_CONF=${NFT_CONF:-/etc/nftables.conf}
-WORKER_TOKEN_FILE=${WORKER_TOKEN_FILE:-/var/lib/minitwit/swarm-worker-token}
+WORKER_TOKEN_FILE=${WORKER_TOKEN_FILE:-}
 
 ipv4_re='^([0-9]{1,3}\.){3}[0-9]{1,3}$'
 cidr_re='^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$'
@@ -169,9 +171,11 @@ manager() {
   for l in $NODE_LABELS; do
     docker node update --label-add "$l" "$node" >/dev/null
   done
-  mkdir -p "$(dirname "$WORKER_TOKEN_FILE")"
-  (umask 077 && docker swarm join-token -q worker >"$WORKER_TOKEN_FILE")
-  log "manager $node on $PRIVATE_ADDR; worker join token in $WORKER_TOKEN_FILE"
+  if [[ -n $WORKER_TOKEN_FILE ]]; then
+    mkdir -p "$(dirname "$WORKER_TOKEN_FILE")"
+    (umask 077 && docker swarm join-token -q worker >"$WORKER_TOKEN_FILE")
+  fi
+  log "manager $node on $PRIVATE_ADDR${WORKER_TOKEN_FILE:+; worker join token in $WORKER_TOKEN_FILE}"
 }
 
 worker() {
@@ -180,7 +184,10 @@ worker() {
     token=$(<"$JOIN_TOKEN_FILE")
   fi
   if [[ $(swarm_state) != active ]]; then
-    [[ -n $token ]] || die "set JOIN_TOKEN or JOIN_TOKEN_FILE to join the swarm"
+    if [[ -z $token ]]; then
+      log "worker $PRIVATE_ADDR: firewall on, not in a Swarm yet (no JOIN_TOKEN or JOIN_TOKEN_FILE)"
+      return 0
+    fi
     log "docker swarm join $MANAGER_ADDR:2377 as $PRIVATE_ADDR"
     docker swarm join --advertise-addr "$PRIVATE_ADDR" --listen-addr "$PRIVATE_ADDR:2377" \
       --data-path-addr "$PRIVATE_ADDR" --token "$token" "$MANAGER_ADDR:2377" >/dev/null
