@@ -4,8 +4,8 @@
 #
 #   swarm-ssh.sh deploy TAG COMMIT    check out COMMIT in SWARM_DIR, then
 #                                     scripts/deploy.sh TAG
-#   swarm-ssh.sh rollback TAG         check out the git tag TAG, then
-#                                     scripts/rollback.sh TAG
+#   swarm-ssh.sh rollback TAG         check out the git tag TAG (if there
+#                                     is one), then scripts/rollback.sh TAG
 #   swarm-ssh.sh running              print "service image" for every service
 #                                     of the stack (image with its digest)
 #
@@ -44,7 +44,9 @@ case ${1:-} in
   rollback)
     (($# == 2)) || die "usage: swarm-ssh.sh rollback TAG"
     valid_tag "$2"
-    remote="cd '$DIR' && git fetch --quiet --tags origin && git checkout --quiet --detach 'refs/tags/$2' && STACK_NAME='$STACK' scripts/rollback.sh '$2'"
+    # The stack files the release was deployed with, when it has a git
+    # tag (every release from production.yml has).
+    remote="cd '$DIR' && git fetch --quiet --tags origin && { if git rev-parse --quiet --verify 'refs/tags/$2' >/dev/null; then git checkout --quiet --detach 'refs/tags/$2'; else echo 'no git tag $2: keeping the current checkout' >&2; fi; } && STACK_NAME='$STACK' scripts/rollback.sh '$2'"
     ;;
   running)
     (($# == 1)) || die "usage: swarm-ssh.sh running"
