@@ -22,10 +22,15 @@ import (
 type migration struct {
 	Version int
 	Name    string
+	// Concurrent steps run outside a transaction on PostgreSQL, statement
+	// by statement, for CREATE INDEX CONCURRENTLY on a live table; their
+	// files must be safe to run again from the start after a failure.
+	Concurrent bool
 }
 
 var migrations = []migration{
-	{1, "users, messages, follows, simulator_latest"},
+	{1, "users, messages, follows, simulator_latest", false},
+	{2, "timeline indexes over unflagged messages", true},
 }
 
 // migrationFiles holds the SQL of every step; 0000_schema_migrations.sql
@@ -121,12 +126,23 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 			if _, ok := done[m.Version]; ok {
 				continue
 			}
-			err := conn.Transaction(func(tx *gorm.DB) error {
-				if err := execFile(tx, s.dialect, versionPrefix(m.Version)); err != nil {
-					return err
-				}
+			record := func(tx *gorm.DB) error {
 				return tx.Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
-			})
+			}
+			var err error
+			if m.Concurrent && s.dialect == "postgres" {
+				err = execFile(conn, s.dialect, versionPrefix(m.Version))
+				if err == nil {
+					err = record(conn)
+				}
+			} else {
+				err = conn.Transaction(func(tx *gorm.DB) error {
+					if err := execFile(tx, s.dialect, versionPrefix(m.Version)); err != nil {
+						return err
+					}
+					return record(tx)
+				})
+			}
 			if err != nil {
 				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 			}
