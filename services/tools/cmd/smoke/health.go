@@ -19,8 +19,8 @@ type probe struct {
 var probes = []probe{
 	{"gateway /healthz", "/healthz", "ok"},
 	{"api /healthz via /api/healthz", "/api/healthz", "ok"},
-	{"api ready (database, follower) via /api/readyz", "/api/readyz", "ready"},
-	{"web ready (database, follower) via /readyz", "/readyz", "ready"},
+	{"api readiness via /api/readyz", "/api/readyz", "ready"},
+	{"web readiness via /readyz", "/readyz", "ready"},
 }
 
 // pollEvery is the pause between attempts while a probe fails.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -36,8 +37,6 @@ type result struct {
 func newSmoke(cfg config, out io.Writer) *smoke {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	req, _ := http.NewRequest(http.MethodGet, "/", nil)
-	req.SetBasicAuth(cfg.user, cfg.password)
 	return &smoke{
 		cfg: cfg,
 		http: &http.Client{
@@ -50,13 +49,17 @@ func newSmoke(cfg config, out io.Writer) *smoke {
 			// Redirects are answers to check, not to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		auth:  req.Header.Get("Authorization"),
+		auth:  basicAuth(cfg.user, cfg.password),
 		runID: hex.EncodeToString(b),
 		// latest= ids of a run start from the clock, so they grow from one
 		// run to the next as the simulator's would.
 		nextID: time.Now().Unix(),
 		out:    out,
 	}
+}
+
+func basicAuth(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
 }
 
 // check runs fn and prints its one line.
@@ -123,7 +126,7 @@ func (s *smoke) do(ctx context.Context, method, path string, q url.Values, auth 
 	case simulator:
 		req.Header.Set("Authorization", s.auth)
 	case wrongAuth:
-		req.SetBasicAuth(s.cfg.user, s.cfg.password+"-wrong")
+		req.Header.Set("Authorization", basicAuth(s.cfg.user, s.cfg.password+"-wrong"))
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {

@@ -95,7 +95,7 @@ func TestSmokeFailsOnEachBrokenPart(t *testing.T) {
 		want    []string
 	}{
 		{"APINotReady", func(f *fakeGateway) { f.apiNotReady = true }, nil,
-			[]string{"api ready (database, follower) via /api/readyz"}},
+			[]string{"api readiness via /api/readyz"}},
 		{"ForbiddenAsHTML", func(f *fakeGateway) { f.forbiddenAsHTML = true }, nil,
 			[]string{"unauthorized GET /api/msgs answers 403 with the contract's body", "a wrong simulator password answers 403"}},
 		{"NullFollows", func(f *fakeGateway) { f.nullFollows = true }, []string{"-replay-actions", "0"},
