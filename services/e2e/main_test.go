@@ -20,6 +20,7 @@ var binaries = []string{
 	"minitwit/api/cmd/api",
 	"minitwit/follower/cmd/follower",
 	"minitwit/tools/cmd/replay",
+	"minitwit/tools/cmd/load",
 	"minitwit/tools/cmd/scenariogen",
 	"minitwit/tools/cmd/smoke",
 }
