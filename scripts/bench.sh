@@ -151,12 +151,11 @@ params() {
   # Page 1,000 of the public timeline, or the last full page of a smaller
   # dataset: the cursor is the (pub_date, id) of the last message of the page
   # before, as the web's "older messages" link carries it.
-  CURSOR=$(psql_admin -d "bench_$1" -At -c "
-    WITH n AS (SELECT count(*) AS c FROM messages WHERE NOT flagged)
-    SELECT pub_date || '_' || id FROM messages WHERE NOT flagged
-    ORDER BY pub_date DESC, id DESC
-    OFFSET (SELECT LEAST(999, GREATEST(c / 30 - 1, 1)) * 30 - 1 FROM n) LIMIT 1")
-  PAGE=$(psql_admin -d "bench_$1" -At -c "SELECT LEAST(1000, GREATEST(count(*) / 30, 2)) FROM messages WHERE NOT flagged")
+  local k
+  k=$(psql_admin -d "bench_$1" -At -c "SELECT LEAST(999, GREATEST(count(*) / 30 - 1, 1)) FROM messages WHERE NOT flagged")
+  PAGE=$((k + 1))
+  CURSOR=$(psql_admin -d "bench_$1" -At -c "SELECT pub_date || '_' || id FROM messages WHERE NOT flagged
+    ORDER BY pub_date DESC, id DESC OFFSET $((k * 30 - 1)) LIMIT 1")
 }
 
 # path_of ENDPOINT prints the request path of an endpoint (method GET unless tweet).
@@ -201,7 +200,7 @@ request() {
 # PostgreSQL logs while each endpoint is requested alone, twice: both requests
 # must log the same statements, else the capture missed or mixed some.
 capture_sql() {
-  local e offset
+  local e offset ignore="^(SELECT 1|;|-- ping|SELECT 'bench-marker-[0-9]+')\$"
   mkdir -p scripts/bench
   curl -s -o /dev/null -c "$WORK/cookies" --data-urlencode "username=$HEAVY" --data-urlencode "password=$PASSWORD" "$MT_URL/login"
   for e in "${ENDPOINTS[@]}"; do request "$e"; done # warm the statement caches
@@ -225,11 +224,11 @@ capture_sql() {
     offset=$(stat -c %s "$PG_LOG")
     request "$e"
     sync_log
-    "$BIN/benchreport" capture -log "$PG_LOG" -offset "$offset" -title "$(title_of "$e")" -out "$WORK/$e.first.sql"
+    "$BIN/benchreport" capture -log "$PG_LOG" -offset "$offset" -ignore "$ignore" -title "$(title_of "$e")" -out "$WORK/$e.first.sql"
     offset=$(stat -c %s "$PG_LOG")
     request "$e"
     sync_log
-    "$BIN/benchreport" capture -log "$PG_LOG" -offset "$offset" -title "$(title_of "$e")" \
+    "$BIN/benchreport" capture -log "$PG_LOG" -offset "$offset" -ignore "$ignore" -title "$(title_of "$e")" \
       -same-as "$WORK/$e.first.sql" -out "scripts/bench/$e.sql"
   done
   psql_admin -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
