@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -56,39 +57,57 @@ func (s *Store) Unfollow(ctx context.Context, who, whom string) error {
 	return translate(err)
 }
 
-// IsFollowing tells whether who follows whom.
+// IsFollowing tells whether who follows whom, in one statement that also
+// tells an unknown name apart.
 func (s *Store) IsFollowing(ctx context.Context, who, whom string) (bool, error) {
-	whoID, whomID, err := s.userIDs(ctx, who, whom)
-	if err != nil {
-		return false, err
+	var row struct {
+		WhoID, WhomID *int64
+		Following     bool
 	}
-	var n int64
-	err = s.db.WithContext(ctx).Model(&followRow{}).
-		Where("who_id = ? AND whom_id = ?", whoID, whomID).Limit(1).Count(&n).Error
-	return n > 0, translate(err)
+	err := s.db.WithContext(ctx).Raw(`SELECT
+		(SELECT id FROM users WHERE username = @who) AS who_id,
+		(SELECT id FROM users WHERE username = @whom) AS whom_id,
+		EXISTS (SELECT 1 FROM follows AS f
+			JOIN users AS a ON a.id = f.who_id JOIN users AS b ON b.id = f.whom_id
+			WHERE a.username = @who AND b.username = @whom) AS following`,
+		map[string]any{"who": who, "whom": whom}).Scan(&row).Error
+	if err != nil {
+		return false, translate(err)
+	}
+	if row.WhoID == nil || row.WhomID == nil {
+		return false, domain.ErrNotFound
+	}
+	return row.Following, nil
 }
 
-// Following lists at most limit usernames that who follows, by name.
+// followingSQL lists whom a user follows in the order of the followees'
+// ids: the follows primary key (who_id, whom_id) serves it as one index
+// range read up to the limit, however many the user follows (ordering by
+// name would read and sort every followee first). A NULL row instead of
+// the list says the user does not exist, so one statement answers both.
+const followingSQL = `SELECT k.username FROM (
+	SELECT u.username FROM follows AS f JOIN users AS u ON u.id = f.whom_id
+	WHERE f.who_id = (SELECT id FROM users WHERE username = @who)
+	ORDER BY f.whom_id LIMIT @lim) AS k
+	UNION ALL SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM users WHERE username = @who)`
+
+// Following lists at most limit usernames that who follows, in the order
+// the followed users signed up.
 func (s *Store) Following(ctx context.Context, who string, limit int) ([]string, error) {
-	var names []string
+	var names []sql.NullString
 	err := s.read(ctx, func(db *gorm.DB) error {
-		var u userRow
-		if err := db.Select("id").Where("username = ?", who).Take(&u).Error; err != nil {
-			return translate(err)
-		}
 		names = nil
-		return translate(db.Table("follows AS f").
-			Select("u.username").
-			Joins("JOIN users AS u ON u.id = f.whom_id").
-			Where("f.who_id = ?", u.ID).
-			Order("u.username").Limit(limit).
-			Pluck("u.username", &names).Error)
+		return translate(db.Raw(followingSQL, map[string]any{"who": who, "lim": limit}).Scan(&names).Error)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if names == nil {
-		names = []string{}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !n.Valid {
+			return nil, domain.ErrNotFound
+		}
+		out = append(out, n.String)
 	}
-	return names, nil
+	return out, nil
 }
