@@ -25,7 +25,7 @@ type statement struct {
 var logEntry = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[\d+\] ([A-Z]+):  (.*)$`)
 
 // execute matches a statement sent with the extended protocol.
-var execute = regexp.MustCompile(`^execute ([^:]+): (.*)$`)
+var execute = regexp.MustCompile(`(?s)^execute ([^:]+): (.*)$`)
 
 // parseLog reads the statements of a PostgreSQL server log with
 // log_statement=all, in the order they were logged. Continuation lines
