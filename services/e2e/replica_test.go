@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -27,6 +28,7 @@ import (
 // it has no error.
 func TestReplica(t *testing.T) {
 	t.Run("SQLiteRefused", testReplicaSQLiteRefused)
+	t.Run("StackFile", testReplicaStackFile)
 
 	sys := &Shared[*replicaSystem]{Parent: t, Start: startReplicaSystem}
 	t.Run("Standby", func(t *testing.T) { testReplicaStandby(t, sys.Get(t)) })
@@ -35,6 +37,7 @@ func TestReplica(t *testing.T) {
 	t.Run("ReplayPaused", func(t *testing.T) { testReplicaReplayPaused(t, sys.Get(t)) })
 	t.Run("ApplyDelayed", func(t *testing.T) { testReplicaApplyDelayed(t, sys.Get(t)) })
 	t.Run("SimulatorReplay", func(t *testing.T) { testReplicaSimulatorReplay(t, sys.Get(t)) })
+	t.Run("StandbyScripts", func(t *testing.T) { testReplicaStandbyScripts(t, sys.Get(t)) })
 }
 
 // replicaSystem is a primary, its streaming standby and the split services
@@ -589,4 +592,255 @@ func (b *replicaBrowser) post(t *testing.T, path string, form url.Values, locati
 func (b *replicaBrowser) signIn(t *testing.T, user, password string) {
 	t.Helper()
 	b.post(t, "/login", url.Values{"username": {user}, "password": {password}}, "/")
+}
+
+// rpStackService is what the StackFile check reads of a rendered service
+// besides gwStackService.
+type rpStackService struct {
+	Image       string            `yaml:"image"`
+	User        string            `yaml:"user"`
+	ReadOnly    bool              `yaml:"read_only"`
+	CapDrop     []string          `yaml:"cap_drop"`
+	Entrypoint  []string          `yaml:"entrypoint"`
+	Command     []string          `yaml:"command"`
+	Environment map[string]string `yaml:"environment"`
+	Configs     []struct {
+		Source string `yaml:"source"`
+		Target string `yaml:"target"`
+	} `yaml:"configs"`
+	Secrets []struct {
+		Source string `yaml:"source"`
+	} `yaml:"secrets"`
+	Volumes []struct {
+		Type   string `yaml:"type"`
+		Source string `yaml:"source"`
+		Target string `yaml:"target"`
+	} `yaml:"volumes"`
+	Networks map[string]any `yaml:"networks"`
+	Deploy   struct {
+		Mode string `yaml:"mode"`
+	} `yaml:"deploy"`
+}
+
+type rpStack struct {
+	Services map[string]rpStackService `yaml:"services"`
+	Configs  map[string]struct {
+		File string `yaml:"file"`
+	} `yaml:"configs"`
+	Secrets map[string]struct {
+		External bool   `yaml:"external"`
+		Name     string `yaml:"name"`
+	} `yaml:"secrets"`
+}
+
+// testReplicaStackFile: stack/replica.yml merged over stack/minitwit.yml
+// (as deploy.sh merges STACK_EXTRA_FILES) adds a hardened standby and its
+// role job, points the services' reads at it and keeps the primary's
+// command; minitwit.yml alone has no read URL.
+func testReplicaStackFile(t *testing.T) {
+	tag := []string{"TAG=t-123"}
+	alone, out, err := gwStackConfig(t, tag, "stack/minitwit.yml")
+	if err != nil {
+		t.Fatalf("docker stack config -c stack/minitwit.yml: %v\n%s", err, out)
+	}
+	for name, s := range alone.Services {
+		if _, ok := s.Environment["DATABASE_READ_URL"]; ok {
+			t.Errorf("stack/minitwit.yml alone sets DATABASE_READ_URL on %s", name)
+		}
+	}
+	merged, out, err := gwStackConfig(t, tag, "stack/minitwit.yml", "stack/replica.yml")
+	if err != nil {
+		t.Fatalf("docker stack config -c stack/minitwit.yml -c stack/replica.yml: %v\n%s", err, out)
+	}
+	var st rpStack
+	if err := yaml.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, err := gwStackConfig(t, tag, "stack/minitwit.yml", "stack/monitoring.yml", "stack/backup.yml", "stack/replica.yml"); err != nil {
+		t.Errorf("the replica file does not merge with every stack file deploy.sh passes: %v\n%s", err, out)
+	}
+
+	for _, name := range []string{"web", "api", "follower"} {
+		if got := merged.Services[name].Environment["DATABASE_READ_URL"]; got != "postgres://minitwit@db-replica:5432/minitwit?sslmode=disable" {
+			t.Errorf("%s: DATABASE_READ_URL %q, want the db-replica service", name, got)
+		}
+		if d := cmp.Diff(alone.Services[name].Environment["DATABASE_URL"], merged.Services[name].Environment["DATABASE_URL"]); d != "" {
+			t.Errorf("%s: the merge changed DATABASE_URL:\n%s", name, d)
+		}
+	}
+	pgAlone, pg := alone.Services["postgres"], st.Services["postgres"]
+	if len(pg.Command) < len(pgAlone.Command) || cmp.Diff(pgAlone.Command, pg.Command[:len(pgAlone.Command)]) != "" {
+		t.Errorf("postgres command %q does not start with minitwit.yml's %q", pg.Command, pgAlone.Command)
+	}
+	if !slices.Contains(pg.Command, "hba_file=/etc/minitwit/pg_hba.conf") || len(pg.Configs) != 1 || pg.Configs[0].Target != "/etc/minitwit/pg_hba.conf" {
+		t.Errorf("postgres: command %q, configs %+v: want the replication pg_hba.conf mounted and used", pg.Command, pg.Configs)
+	}
+
+	for _, name := range []string{"db-replica", "db-replica-init"} {
+		s, ok := st.Services[name]
+		if !ok {
+			t.Errorf("no %s service", name)
+			continue
+		}
+		g := merged.Services[name]
+		if s.Image != pgAlone.Image {
+			t.Errorf("%s: image %q, want the primary's %q", name, s.Image, pgAlone.Image)
+		}
+		if !s.ReadOnly || cmp.Diff([]string{"ALL"}, s.CapDrop) != "" || s.User != "999:999" {
+			t.Errorf("%s: read_only %v, cap_drop %q, user %q: want hardened as the primary", name, s.ReadOnly, s.CapDrop, s.User)
+		}
+		if cmp.Diff([]string{"backend"}, g.networkNames()) != "" {
+			t.Errorf("%s: networks %q, want backend only", name, g.networkNames())
+		}
+		if g.Logging.Driver != "json-file" || g.Logging.Options["max-size"] == "" || g.Deploy.Resources.Limits.Memory == "" || g.Deploy.RestartPolicy.Condition == "" {
+			t.Errorf("%s: want json-file logs with rotation, a memory limit and a restart policy", name)
+		}
+		if !slices.ContainsFunc(s.Secrets, func(x struct {
+			Source string `yaml:"source"`
+		}) bool {
+			return x.Source == "db_replication_password"
+		}) {
+			t.Errorf("%s: secrets %+v lack db_replication_password", name, s.Secrets)
+		}
+		if len(s.Entrypoint) != 2 || len(s.Configs) != 1 || s.Entrypoint[1] != s.Configs[0].Target {
+			t.Errorf("%s: entrypoint %q, configs %+v: want its script from a config", name, s.Entrypoint, s.Configs)
+		}
+	}
+	if r := merged.Services["db-replica"]; !slices.Contains(r.Deploy.Placement.Constraints, "node.labels.minitwit.db-replica == true") {
+		t.Errorf("db-replica: placement %q, want the minitwit.db-replica node label", r.Deploy.Placement.Constraints)
+	}
+	if r := st.Services["db-replica"]; !slices.ContainsFunc(r.Volumes, func(v struct {
+		Type   string `yaml:"type"`
+		Source string `yaml:"source"`
+		Target string `yaml:"target"`
+	}) bool {
+		return v.Type == "volume" && v.Source == "pgreplica" && v.Target == r.Environment["PGDATA"]
+	}) {
+		t.Errorf("db-replica: volumes %+v, want pgreplica at PGDATA %q", r.Volumes, r.Environment["PGDATA"])
+	}
+	if m := st.Services["db-replica-init"].Deploy.Mode; m != "replicated-job" {
+		t.Errorf("db-replica-init: mode %q, want replicated-job", m)
+	}
+	for name, c := range st.Configs {
+		if _, err := os.Stat(c.File); err != nil {
+			t.Errorf("config %s: %v", name, err)
+		}
+	}
+	if s := st.Secrets["db_replication_password"]; !s.External || s.Name != "minitwit_db_replication_password" {
+		t.Errorf("secret db_replication_password %+v, want external minitwit_db_replication_password", s)
+	}
+}
+
+// testReplicaStandbyScripts runs the stack's two replica scripts against
+// the test primary: the role job creates the replication role (twice, it is
+// idempotent) with a password the primary then requires, and the standby
+// entry point copies the primary with it, starts streaming, keeps the
+// password out of the data directory, and on a restart reuses its copy.
+func testReplicaStandbyScripts(t *testing.T, s *replicaSystem) {
+	dir, err := os.MkdirTemp("", "minitwit-e2e-standby-script.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	chownToPostgres(t, dir)
+	const password = `re:pl\ica pw`
+	pwFile := filepath.Join(dir, "replication_password")
+	if err := os.WriteFile(pwFile, []byte(password+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPwFile := filepath.Join(dir, "db_password")
+	if err := os.WriteFile(dbPwFile, []byte("unused with trust\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	roleEnv := []string{"PGHOST=127.0.0.1", "PGPORT=" + strconv.Itoa(s.primary.Port), "PGUSER=postgres",
+		"PGDATABASE=minitwit", "DB_PASSWORD_FILE=" + dbPwFile, "REPLICATION_PASSWORD_FILE=" + pwFile}
+	for range 2 {
+		RunCmd(t, roleEnv, "sh", repoPath("stack/replica/replication-role.sh"))
+	}
+	if got := s.primary.SQL(t, "postgres", "SELECT rolreplication AND rolcanlogin FROM pg_roles WHERE rolname = 'replicator'"); got != "t" {
+		t.Fatalf("replicator role: %q, want a replication login role", got)
+	}
+	// The test cluster trusts every local connection; make the primary ask
+	// the replication role for its password, as the stack's pg_hba.conf does.
+	hba := filepath.Join(s.primary.Dir, "data", "pg_hba.conf")
+	old, err := os.ReadFile(hba)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hba, append([]byte("host replication replicator 127.0.0.1/32 scram-sha-256\n"), old...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.primary.SQL(t, "postgres", "SELECT pg_reload_conf()")
+	if out, err := TryCmd([]string{"PGPASSWORD=wrong"}, filepath.Join(pgBin, "pg_basebackup"), "-w", "-X", "none",
+		"-D", filepath.Join(t.TempDir(), "copy"), "-d", fmt.Sprintf("host=127.0.0.1 port=%d user=replicator", s.primary.Port)); err == nil {
+		t.Fatalf("the primary let the replication role in with a wrong password:\n%s", out)
+	}
+
+	port := FreePort(t)
+	data := filepath.Join(dir, "data")
+	env := []string{"PATH=" + pgBin + ":" + os.Getenv("PATH"), "PGDATA=" + data,
+		"PRIMARY_HOST=127.0.0.1", "PRIMARY_PORT=" + strconv.Itoa(s.primary.Port),
+		"REPLICATION_PASSWORD_FILE=" + pwFile, "REPLICATION_PASSFILE=" + filepath.Join(dir, "pgpass"),
+		"REPLICATION_RETRY_SECONDS=1"}
+	sb := &Postgres{Dir: dir, Port: port}
+	start := func(n int) {
+		t.Helper()
+		sb.proc = StartProc(t, fmt.Sprintf("standby-script-%d-%d", port, n), ProcOpts{LogDir: dir, Cred: postgresCred(t), Env: env},
+			"sh", repoPath("stack/replica/standby-entrypoint.sh"),
+			filepath.Join(pgBin, "postgres"), "-p", strconv.Itoa(port), "-k", dir,
+			"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "hot_standby=on")
+		Eventually(t, 120*time.Second, "the scripted standby streaming", func() error {
+			if sb.proc.Exited() {
+				t.Fatalf("the standby entry point exited:\n%s", sb.proc.Log())
+			}
+			out, err := TryCmd(nil, "psql", "-X", "-qAt", sb.URL("postgres"), "-c", "SELECT pg_is_in_recovery()")
+			if err != nil || strings.TrimSpace(out) != "t" {
+				return fmt.Errorf("not in recovery yet: %v %s", err, out)
+			}
+			if n := s.primary.SQL(t, "postgres", "SELECT count(*) FROM pg_stat_replication WHERE usename = 'replicator' AND state = 'streaming'"); n != "1" {
+				return fmt.Errorf("%s streaming connections of replicator", n)
+			}
+			return nil
+		})
+	}
+	start(1)
+	auto, err := os.ReadFile(filepath.Join(data, "postgresql.auto.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(auto), "pl\\") || strings.Contains(string(auto), "password=") || !strings.Contains(string(auto), "passfile=") {
+		t.Errorf("postgresql.auto.conf should name the password file and hold no password:\n%s", auto)
+	}
+	if fi, err := os.Stat(data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("data directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	mark := fmt.Sprintf("scripted standby %d", time.Now().UnixNano())
+	s.primary.SQL(t, "minitwit", fmt.Sprintf("CREATE TABLE IF NOT EXISTS replica_probe (v text); INSERT INTO replica_probe VALUES ('%s')", mark))
+	Eventually(t, 30*time.Second, "the row replicated", func() error {
+		if sb.SQL(t, "minitwit", fmt.Sprintf("SELECT count(*) FROM replica_probe WHERE v = '%s'", mark)) != "1" {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+
+	// A restart keeps the copy: no second pg_basebackup, streaming again.
+	if err := sb.Stop(); err != nil {
+		t.Fatalf("stopping the standby: %v", err)
+	}
+	start(2)
+	if n := strings.Count(readAll(t, filepath.Join(dir, fmt.Sprintf("standby-script-%d-2.log", port))), "copying the primary"); n != 0 {
+		t.Errorf("the restarted standby copied the primary again")
+	}
+	if err := sb.Stop(); err != nil {
+		t.Errorf("stopping the standby: %v", err)
+	}
+}
+
+func readAll(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
