@@ -22,8 +22,8 @@ resource "digitalocean_spaces_bucket" "backups" {
   force_destroy = var.backup_bucket_force_destroy
 
   lifecycle_rule {
-    id      = "expire-old-backups"
-    enabled = true
+    id                                     = "expire-old-backups"
+    enabled                                = true
     abort_incomplete_multipart_upload_days = 1
 
     expiration {
