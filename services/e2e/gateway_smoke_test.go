@@ -17,7 +17,9 @@ const gatewaySmokeActions = 200
 // production workflows) against the live gateway, as CI runs it against
 // staging: it must pass on the working system, and fail, naming the broken
 // checks, when the simulator password is wrong, when the certificate is
-// not trusted, and when the gateway cannot reach the api.
+// not trusted, and when the gateway cannot reach the api. That last case
+// makes the gateway answer 503, so TestGateway runs this after the checks
+// that read the whole access log.
 func gatewaySmoke(t *testing.T, g *Gateway) {
 	smoke := func(t *testing.T, args ...string) (string, int) {
 		t.Helper()

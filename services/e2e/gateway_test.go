@@ -41,7 +41,6 @@ func TestGateway(t *testing.T) {
 		{"TLS", testGatewayTLS},
 		{"Redirects", testGatewayRedirects},
 		{"Health", testGatewayHealth},
-		{"Smoke", gatewaySmoke},
 		{"Headers", testGatewayHeaders},
 		{"Gzip", testGatewayGzip},
 		{"RequestID", testGatewayRequestID},
@@ -52,6 +51,9 @@ func TestGateway(t *testing.T) {
 		{"AcceptedIPs", testGatewayAcceptedIPs},
 		{"RateLimit", testGatewayRateLimit},
 		{"RollingRestart", testGatewayRollingRestart},
+		// After RollingRestart, whose check reads the whole access log: the
+		// smoke test's unreachable-api case makes the gateway answer 503.
+		{"Smoke", gatewaySmoke},
 		{"Shutdown", testGatewayShutdown},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, live.Get(t)) })
