@@ -160,8 +160,7 @@ func (r *replica) try(ctx context.Context, fn func(db *gorm.DB) error) (served b
 	defer conn.Close()
 	// One connection for the check and the read: the read URL may name
 	// several servers, and only the checked one is known to be current.
-	db := r.db.Session(&gorm.Session{NewDB: true, Context: ctx})
-	db.Statement.ConnPool = conn
+	db := pinned(ctx, r.db, conn)
 	deadline := time.Now().Add(r.maxWait)
 	for {
 		var replay sql.NullInt64
@@ -190,6 +189,13 @@ func (r *replica) try(ctx context.Context, fn func(db *gorm.DB) error) (served b
 		return false, ReasonReplicaDown, nil
 	}
 	return true, ReasonCaughtUp, err
+}
+
+// pinned is db running every statement, chained ones included, on conn.
+func pinned(ctx context.Context, db *gorm.DB, conn *sql.Conn) *gorm.DB {
+	tx := db.Session(&gorm.Session{NewDB: true, Context: ctx})
+	tx.Statement.ConnPool = conn
+	return tx
 }
 
 // lsnSource shares the primary's flush position between concurrent reads
