@@ -7,7 +7,10 @@
 #      module stack/infra/modules/cloud-init; the rendered documents are
 #      checked with cloud-init's own schema (Debian 12's cloud-init, unpacked,
 #      not installed) and must carry provision.sh byte for byte
-#   4. terraform init -backend=false + validate of stack/infra itself, when a
+#   4. the destroy guard: stack/infra/checks/destroy-guard is applied, and
+#      destroying it must fail without MINITWIT_DESTROY or with the wrong
+#      environment, leaving everything in place, and work with the right one
+#   5. terraform init -backend=false + validate of stack/infra itself, when a
 #      DigitalOcean provider is in INFRA_PLUGIN_DIR (see below)
 # What could not run is printed with the reason at the end; the exit status
 # is non-zero only for a real failure (a check that ran and failed, or a
@@ -24,7 +27,7 @@
 # registry is not reachable. With a provider mirror in
 # INFRA_PLUGIN_DIR (default $INFRA_CACHE/plugins, laid out as
 # registry.terraform.io/digitalocean/digitalocean/VERSION/linux_amd64/...,
-# e.g. from `terraform providers mirror` on a connected machine) step 4 runs.
+# e.g. from `terraform providers mirror` on a connected machine) step 5 runs.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -159,6 +162,24 @@ EOF
 else
   cat "$work/init.log" "$work/apply.log" 2>/dev/null >&2 || true
   fail "terraform init/validate/apply of stack/infra/checks/cloud-init"
+fi
+
+log "the destroy guard (stack/infra/checks/destroy-guard)"
+guard=$work/infra/checks/destroy-guard
+# still_there: the guarded resource outlived a refused destroy.
+still_there() { "$TF" -chdir="$guard" state list 2>/dev/null | grep -qx 'terraform_data.precious'; }
+if "$TF" -chdir="$guard" init -backend=false -no-color >"$work/guard.log" 2>&1 &&
+  "$TF" -chdir="$guard" apply -auto-approve -no-color >>"$work/guard.log" 2>&1; then
+  if (unset MINITWIT_DESTROY; "$TF" -chdir="$guard" destroy -auto-approve -no-color >>"$work/guard.log" 2>&1) || ! still_there; then
+    fail "destroy guard: a destroy without MINITWIT_DESTROY went through"
+  elif MINITWIT_DESTROY=staging "$TF" -chdir="$guard" destroy -auto-approve -no-color >>"$work/guard.log" 2>&1 || ! still_there; then
+    fail "destroy guard: MINITWIT_DESTROY=staging destroyed production"
+  elif ! MINITWIT_DESTROY=production "$TF" -chdir="$guard" destroy -auto-approve -no-color >>"$work/guard.log" 2>&1 || still_there; then
+    fail "destroy guard: MINITWIT_DESTROY=production did not destroy production"
+  fi
+else
+  cat "$work/guard.log" >&2
+  fail "terraform init/apply of stack/infra/checks/destroy-guard"
 fi
 
 provider=$(find "$PLUGINS" -path '*/registry.terraform.io/digitalocean/digitalocean/*' -name 'terraform-provider-digitalocean*' 2>/dev/null | head -1 || true)
