@@ -277,13 +277,33 @@ run_load() {
     api-fllws-heavy) args=(-endpoint api_fllws -home-user "$HEAVY" -no 100) ;;
     tweet) args=(-endpoint tweet) ;;
   esac
+  local before
+  before=$(cpu_ticks)
   "$BIN/load" -url "$url" -manifest "$RESULTS/$label/manifest.json" -c "$CONNS" -d "${SECONDS_PER_RUN}s" \
     "${args[@]}" -json "$RESULTS/$label/$e.load.json" >"$WORK/$label-$e.load.txt" 2>&1 || status=$?
+  # CPU of the service and of the database during the run, for the capacity
+  # model (docs/scaling.md): "service_before db_before service_after db_after ticks_per_second".
+  echo "$before $(cpu_ticks) $(getconf CLK_TCK)" >"$RESULTS/$label/$e.cpu.txt"
   case $status in
     0) ;;
     1) log "$e: some requests failed: $(grep -m1 -i error "$WORK/$label-$e.load.txt" || true)" ;;
     *) cat "$WORK/$label-$e.load.txt" >&2; die "load tool failed on $e" ;;
   esac
+}
+
+# cpu_ticks prints the CPU time (clock ticks) used so far by minitwit and by
+# the PostgreSQL cluster: its live processes plus what the postmaster has
+# collected from exited ones (cutime, cstime), so backends that come and go
+# between two readings are counted too.
+cpu_ticks() {
+  local pm svc db=0 pid
+  pm=$(head -1 "$BENCH_DIR/data/postmaster.pid")
+  svc=$(awk '{print $14 + $15}' "/proc/$MT_PID/stat")
+  db=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for pid in $(pgrep -P "$pm"); do
+    db=$((db + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$svc $db"
 }
 
 # run_pgbench LABEL ENDPOINT runs the endpoint's captured SQL at the same concurrency.

@@ -13,6 +13,9 @@ type loadFigures struct {
 	Requests, Errors int64
 	RPS              float64
 	P50, P99         float64 // ms
+	// CPU milliseconds per request of the service and of PostgreSQL
+	// during the run (0: not recorded).
+	ServiceCPU, DBCPU float64
 }
 
 // pgbenchFigures is what the report needs of one pgbench run.
@@ -113,4 +116,23 @@ func readLoad(path string) (loadFigures, error) {
 	}
 	t := v.Total
 	return loadFigures{Requests: t.Requests, Errors: t.Errors, RPS: t.Throughput, P50: t.P50, P99: t.P99}, nil
+}
+
+// readCPU adds the CPU per request that bench.sh recorded around a load
+// run: "service_before db_before service_after db_after ticks_per_second".
+func readCPU(path string, f *loadFigures) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var sb, db, sa, da, hz float64
+	if _, err := fmt.Sscan(string(b), &sb, &db, &sa, &da, &hz); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if hz <= 0 || f.Requests <= 0 {
+		return nil
+	}
+	perReq := func(ticks float64) float64 { return ticks / hz * 1000 / float64(f.Requests) }
+	f.ServiceCPU, f.DBCPU = perReq(sa-sb), perReq(da-db)
+	return nil
 }

@@ -29,20 +29,21 @@ func render(info runInfo, machine string, sets []dataset) string {
 	}
 	w("- %s, fsync on, synchronous_commit on (every acknowledged write is durable); the all-in-one `minitwit` binary on it, one process, default pool\n", orDefault(info.PgVersion, "PostgreSQL"))
 	w("- Every row: the load tool at %d connections (keep-alive) for %d s, then `pgbench -M prepared -c %d -j 2 -T %d` with the statements the service issued for that request, captured from the server log (`scripts/bench/<endpoint>.sql`). Client, service and database share the machine in both.\n", info.Connections, info.Seconds, info.Connections, info.Seconds)
-	w("- Ratio: the service's req/s over pgbench's tps, the share of what the database alone answers that the service delivers (target ≥ %.0f %% for reads, p99 ≤ %.0f ms).\n\n", minCeilingShare*100, maxReadP99ms)
+	w("- Ratio: the service's req/s over pgbench's tps, the share of what the database alone answers that the service delivers (target ≥ %.0f %% for reads, p99 ≤ %.0f ms).\n", minCeilingShare*100, maxReadP99ms)
+	w("- CPU ms/req: CPU time the `minitwit` process and the PostgreSQL cluster used during the load run, per request (from `/proc`; the load tool's own CPU is not in it). 1000 over the sum is what one core would answer if nothing else ran on it.\n\n")
 
 	for _, d := range sets {
 		w("## Dataset %s\n\n", d.Label)
 		m := d.Manifest
 		w("%d users, %d messages, %d follows; heavy follower `%s`, popular user `%s`, heavy author `%s`.\n\n",
 			m.Users, m.Messages, m.Follows, m.HeavyFollower, m.PopularUser, m.HeavyAuthor)
-		w("| Endpoint | req/s | p50 ms | p99 ms | errors | pgbench tps | ratio | target | met? |\n")
-		w("|---|--:|--:|--:|--:|--:|--:|---|---|\n")
+		w("| Endpoint | req/s | p50 ms | p99 ms | errors | pgbench tps | ratio | service CPU ms/req | db CPU ms/req | target | met? |\n")
+		w("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n")
 		for _, e := range endpoints {
 			l, okL := d.Load[e.Name]
 			p, okP := d.Pgbench[e.Name]
 			if !okL {
-				w("| %s | – | – | – | – | %s | – | – | not measured |\n", e.What, tps(p, okP))
+				w("| %s | – | – | – | – | %s | – | – | – | – | not measured |\n", e.What, tps(p, okP))
 				continue
 			}
 			ratio := "–"
@@ -53,7 +54,7 @@ func render(info runInfo, machine string, sets []dataset) string {
 			if met != "yes" {
 				unmet = append(unmet, fmt.Sprintf("%s, dataset %s: %s (%s)", e.What, d.Label, target, met))
 			}
-			w("| %s | %.0f | %.2f | %.2f | %d | %s | %s | %s | %s |\n", e.What, l.RPS, l.P50, l.P99, l.Errors, tps(p, okP), ratio, target, met)
+			w("| %s | %.0f | %.2f | %.2f | %d | %s | %s | %s | %s | %s | %s |\n", e.What, l.RPS, l.P50, l.P99, l.Errors, tps(p, okP), ratio, cpu(l.ServiceCPU), cpu(l.DBCPU), target, met)
 		}
 		if len(d.Missing) > 0 {
 			w("\nNot measured: %s.\n", strings.Join(d.Missing, ", "))
@@ -161,6 +162,13 @@ func tps(p pgbenchFigures, ok bool) string {
 		return fmt.Sprintf("%.0f (%d failed)", p.TPS, p.Failed)
 	}
 	return fmt.Sprintf("%.0f", p.TPS)
+}
+
+func cpu(ms float64) string {
+	if ms <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", ms)
 }
 
 func yesNo(ok bool) string {

@@ -76,6 +76,9 @@ func readDataset(dir, label string) (dataset, error) {
 	}
 	for _, e := range endpoints {
 		if f, err := readLoad(filepath.Join(dir, e.Name+".load.json")); err == nil {
+			if err := readCPU(filepath.Join(dir, e.Name+".cpu.txt"), &f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return d, err
+			}
 			d.Load[e.Name] = f
 		} else if errors.Is(err, fs.ErrNotExist) {
 			d.Missing = append(d.Missing, e.Name+" (load tool)")

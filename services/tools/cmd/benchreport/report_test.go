@@ -36,6 +36,7 @@ func TestReport(t *testing.T) {
 	}
 	write("small/public.load.json", load("800", "1.0", "5"))
 	write("small/public.pgbench.txt", pgbench("1000"))
+	write("small/public.cpu.txt", "100 200 150 400 100\n") // 0.5 s and 2 s over 1000 requests
 	write("large/public.load.json", load("500", "2.0", "5"))
 	write("large/public.pgbench.txt", pgbench("1000"))
 	write("small/replay-service.json", replay("1.1", "0.55"))
@@ -48,8 +49,8 @@ func TestReport(t *testing.T) {
 	md := string(b)
 	for _, want := range []string{
 		"commit `abc123`",
-		"| `GET /public` | 800 | 1.00 | 5.00 | 0 | 1000 | 80 % | ≥ 60 % of pgbench; p99 ≤ 20 ms | yes |",
-		"| `GET /public` | 500 | 2.00 | 5.00 | 0 | 1000 | 50 % | ≥ 60 % of pgbench; p99 ≤ 20 ms | **no** |",
+		"| `GET /public` | 800 | 1.00 | 5.00 | 0 | 1000 | 80 % | 0.50 | 2.00 | ≥ 60 % of pgbench; p99 ≤ 20 ms | yes |",
+		"| `GET /public` | 500 | 2.00 | 5.00 | 0 | 1000 | 50 % | – | – | ≥ 60 % of pgbench; p99 ≤ 20 ms | **no** |",
 		"| `GET /public` | 1.00 | 2.00 | 2.00× | **no** |",
 		"| tweet | 10 | 0 | 0.55 | 1.00 | 0.30 | 1.00 | 0.25 | ≤ 0.4 ms | yes |",
 		"| tweet | 10 | 0 | 0.60 | 1.00 | 0.30 | 1.00 | 0.30 | ≤ 0.4 ms | yes |",
