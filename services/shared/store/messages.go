@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -128,10 +129,14 @@ func (s *Store) timeline(ctx context.Context, p domain.Page, keys string, uid in
 		FROM messages AS m JOIN users AS u ON u.id = m.author_id
 		WHERE m.id IN (` + fmt.Sprintf(keys, cursor, p.Limit) + `)
 		ORDER BY m.pub_date DESC, m.id DESC`
+	vars := []any{args}
+	if !strings.Contains(q, "@") {
+		vars = nil // GORM takes a map for a statement without names as a positional value
+	}
 	var rows []timelineRow
 	err := s.read(ctx, func(db *gorm.DB) error {
 		rows = nil
-		return db.Raw(q, args).Scan(&rows).Error
+		return db.Raw(q, vars...).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, translate(err)
