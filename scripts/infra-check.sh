@@ -138,6 +138,8 @@ EOF
   grep -qx "NODE_LABELS='minitwit.db=true minitwit.edge=true'" "$work/manager.files/node.env" ||
     fail "the manager's node.env lacks its labels"
   grep -qx "MANAGER_ADDR='10.110.0.2'" "$work/worker.files/node.env" || fail "the worker's node.env lacks MANAGER_ADDR"
+  grep -q "^DEPLOY_SSH_KEY='ssh-ed25519 " "$work/manager.files/node.env" || fail "the manager's node.env lacks the deploy key"
+  grep -qx "DEPLOY_SSH_KEY=''" "$work/worker.files/node.env" || fail "a worker's node.env has a deploy key"
 
   # cloud-init's Python dependencies (libraries only; cloud-init itself is unpacked, not installed).
   ci_deps=(python3-configobj python3-jinja2 python3-jsonpatch python3-jsonschema python3-netifaces

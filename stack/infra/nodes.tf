@@ -8,6 +8,8 @@ module "manager_init" {
   provision_script = local.provision_script
   db_volume_name   = digitalocean_volume.pgdata.name
   db_volume_mount  = local.pgdata_mount
+
+  deploy_ssh_public_key = var.deploy_ssh_public_key
 }
 
 resource "digitalocean_droplet" "manager" {

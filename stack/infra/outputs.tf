@@ -11,6 +11,11 @@ output "manager_public_ip" {
   value       = digitalocean_droplet.manager.ipv4_address
 }
 
+output "swarm_host" {
+  description = "SWARM_HOST of the deploy workflows (docs/ci-cd.md); empty without deploy_ssh_public_key."
+  value       = var.deploy_ssh_public_key == "" ? "" : "deploy@${digitalocean_droplet.manager.ipv4_address}"
+}
+
 output "manager_private_ip" {
   description = "The manager's VPC address; the Swarm is addressed by it."
   value       = digitalocean_droplet.manager.ipv4_address_private

@@ -125,3 +125,9 @@ variable "backup_bucket_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "deploy_ssh_public_key" {
+  description = "Public half of SWARM_SSH_KEY (docs/ci-cd.md): the manager gets a user `deploy` in the docker group with this key. Empty: no deploy user."
+  type        = string
+  default     = ""
+}

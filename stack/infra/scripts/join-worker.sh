@@ -8,7 +8,7 @@
 # Environment: MANAGER_HOST and WORKER_HOST (public addresses, reached over
 # SSH as root from inside admin_cidr with a key from the ssh-agent),
 # WORKER_NAME (the droplet's name, which is its hostname and Swarm node name),
-# JOIN_TIMEOUT seconds per wait (default 900).
+# JOIN_TIMEOUT seconds per wait (default 900), JOIN_KNOWN_HOSTS (below).
 set -euo pipefail
 
 log() { printf '%s join-worker %s: %s\n' "$(date -u +%H:%M:%S)" "${WORKER_NAME:-?}" "$*" >&2; }
@@ -21,12 +21,19 @@ for v in MANAGER_HOST WORKER_HOST WORKER_NAME; do
 done
 timeout=${JOIN_TIMEOUT:-900}
 
-# New droplets have new host keys: remember them for this run only, and
-# trust each on first contact (the addresses were just created by Terraform).
-known_hosts=$(mktemp)
-trap 'rm -f "$known_hosts"' EXIT
-ssh_opts=(-o BatchMode=yes -o ConnectTimeout=10 -o StrictHostKeyChecking=accept-new
-  -o UserKnownHostsFile="$known_hosts" -o LogLevel=ERROR)
+# New droplets have new host keys. With JOIN_KNOWN_HOSTS (a known_hosts
+# file holding both hosts' keys) they are checked strictly; without it each
+# is trusted on first contact, remembered for this run only (the addresses
+# were created by this Terraform run a moment ago).
+if [[ -n ${JOIN_KNOWN_HOSTS:-} ]]; then
+  [[ -r $JOIN_KNOWN_HOSTS ]] || die "JOIN_KNOWN_HOSTS=$JOIN_KNOWN_HOSTS is not readable"
+  host_key_opts=(-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$JOIN_KNOWN_HOSTS")
+else
+  known_hosts=$(mktemp)
+  trap 'rm -f "$known_hosts"' EXIT
+  host_key_opts=(-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$known_hosts")
+fi
+ssh_opts=(-o BatchMode=yes -o ConnectTimeout=10 "${host_key_opts[@]}" -o LogLevel=ERROR)
 # on HOST CMD... runs CMD as root on HOST, its arguments quoted for the
 # remote shell; stdin is not passed (on_stdin passes it).
 on() {

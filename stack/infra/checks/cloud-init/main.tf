@@ -21,6 +21,8 @@ module "manager" {
   provision_script = local.provision_script
   db_volume_name   = "minitwit-staging-pgdata"
   db_volume_mount  = "/var/lib/docker/volumes/minitwit_pgdata"
+
+  deploy_ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMiniTwitExampleKeyNotARealOneAtAll0000000 deploy@example"
 }
 
 module "worker" {

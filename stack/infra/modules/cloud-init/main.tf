@@ -10,6 +10,7 @@ locals {
     NODE_LABELS    = join(" ", var.node_labels)
     PUBLIC_PORTS   = join(" ", var.public_ports)
     INSTALL_DOCKER = "1"
+    DEPLOY_SSH_KEY = var.deploy_ssh_public_key
   } : "${k}='${v}'\n"])
 
   node_init = templatefile("${path.module}/templates/node-init.sh.tftpl", {

@@ -72,3 +72,14 @@ variable "db_volume_mount" {
   type        = string
   default     = ""
 }
+
+variable "deploy_ssh_public_key" {
+  description = "Public key of the deploy user (the manager's `deploy`, in the docker group) that the deploy workflows log in as; empty: no such user."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.deploy_ssh_public_key == "" || can(regex("^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+( [^'\\n]*)?$", var.deploy_ssh_public_key))
+    error_message = "deploy_ssh_public_key must be one OpenSSH public key line."
+  }
+}
