@@ -52,6 +52,7 @@ mkdir -p "$RESULTS" "$WORK/bin" "$CACHE"
 cp /proc/loadavg "$RESULTS/loadavg.start"
 
 PIDS=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -338,33 +339,39 @@ replay_both() {
   stop_pid "$npid"
 }
 
-labels=()
-for spec in "${DATASETS[@]}"; do
-  IFS=: read -r label users messages follows <<<"$spec"
-  labels+=("$label")
-  mkdir -p "$RESULTS/$label"
-  load_dataset "$label" "$users" "$messages" "$follows"
-  params "$label"
-  start_service "bench_$label"
-  progress "dataset $label: capturing the SQL of each endpoint"
-  capture_sql
-  for e in "${ENDPOINTS[@]}"; do
-    progress "dataset $label: $e: load tool, ${SECONDS_PER_RUN}s at $CONNS connections"
-    run_load "$label" "$e"
-    progress "dataset $label: $e: pgbench, ${SECONDS_PER_RUN}s at $CONNS connections"
-    run_pgbench "$label" "$e"
+# main runs every dataset and writes the report. The whole file is parsed
+# before main starts, so editing the script during a run cannot change it.
+main() {
+  local spec label users messages follows e quick labels=()
+  for spec in "${DATASETS[@]}"; do
+    IFS=: read -r label users messages follows <<<"$spec"
+    labels+=("$label")
+    mkdir -p "$RESULTS/$label"
+    load_dataset "$label" "$users" "$messages" "$follows"
+    params "$label"
+    start_service "bench_$label"
+    progress "dataset $label: capturing the SQL of each endpoint"
+    capture_sql
+    for e in "${ENDPOINTS[@]}"; do
+      progress "dataset $label: $e: load tool, ${SECONDS_PER_RUN}s at $CONNS connections"
+      run_load "$label" "$e"
+      progress "dataset $label: $e: pgbench, ${SECONDS_PER_RUN}s at $CONNS connections"
+      run_pgbench "$label" "$e"
+    done
+    progress "dataset $label: simulator replay ($REPLAY_ACTIONS actions) against the service and against nullserver"
+    replay_both "$label"
+    stop_pid "$MT_PID"
+    psql_admin -d postgres -c "DROP DATABASE bench_$label"
   done
-  progress "dataset $label: simulator replay ($REPLAY_ACTIONS actions) against the service and against nullserver"
-  replay_both "$label"
-  stop_pid "$MT_PID"
-  psql_admin -d postgres -c "DROP DATABASE bench_$label"
-done
 
-progress "writing $OUT"
-quick=false
-[[ $QUICK == 1 ]] && quick=true
-"$BIN/benchreport" report -results "$RESULTS" -datasets "$(IFS=,; echo "${labels[*]}")" -out "$OUT" \
-  -commit "$COMMIT" \
-  -pg-version "$(cat "$RESULTS/pg_version.txt")" -seconds "$SECONDS_PER_RUN" -connections "$CONNS" \
-  -quick="$quick" -replay "$REPLAY_USERS users, $REPLAY_ACTIONS actions, no delays"
-progress "done: $OUT"
+  progress "writing $OUT"
+  quick=false
+  [[ $QUICK == 1 ]] && quick=true
+  "$BIN/benchreport" report -results "$RESULTS" -datasets "$(IFS=,; echo "${labels[*]}")" -out "$OUT" \
+    -commit "$COMMIT" \
+    -pg-version "$(cat "$RESULTS/pg_version.txt")" -seconds "$SECONDS_PER_RUN" -connections "$CONNS" \
+    -quick="$quick" -replay "$REPLAY_USERS users, $REPLAY_ACTIONS actions, no delays"
+  progress "done: $OUT"
+}
+
+main "$@"; exit
