@@ -249,15 +249,16 @@ func (s *seeder) dropIndexes(tables ...string) ([]string, error) {
 }
 
 func (s *seeder) createIndexes(defs []string) error {
-	p := newProgress(s.out, "indexes", int64(len(defs)), 0)
-	p.every = 0
-	for _, def := range defs {
+	all := time.Now()
+	for i, def := range defs {
+		t := time.Now()
 		if _, err := s.exec(def); err != nil {
 			return err
 		}
-		p.add(1)
+		name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(def, "CREATE UNIQUE INDEX "), "CREATE INDEX "), " ")
+		fmt.Fprintf(s.out, "%-9s %d/%d %s built in %s\n", "indexes", i+1, len(defs), name, time.Since(t).Round(10*time.Millisecond))
 	}
-	p.finish()
+	fmt.Fprintf(s.out, "%-9s done in %s\n", "indexes", time.Since(all).Round(10*time.Millisecond))
 	return nil
 }
 
