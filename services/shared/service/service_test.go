@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"minitwit/shared/domain"
 	"minitwit/shared/followclient"
 	"minitwit/shared/store"
 	"minitwit/shared/storetest"
@@ -24,7 +26,7 @@ func setEnv(t *testing.T) {
 	for k, v := range map[string]string{
 		"DATABASE_URL": filepath.Join(t.TempDir(), "service.db"), "LOG_LEVEL": "info",
 		"FOLLOWER_URL": "", "ADDR": "", "METRICS_ADDR": "", "PORT": "", "SESSION_KEY": "",
-		"DATABASE_PASSWORD": "", "BCRYPT_COST": "4",
+		"DATABASE_PASSWORD": "", "BCRYPT_COST": "4", "DATABASE_READ_URL": "", "DATABASE_READ_MAX_WAIT": "",
 	} {
 		t.Setenv(k, v)
 	}
@@ -194,5 +196,55 @@ func TestRunServesOnlyWithoutSubcommand(t *testing.T) {
 	}
 	if err := served.Store.Ping(ctx); err == nil {
 		t.Error("the database is still open after serving")
+	}
+}
+
+// With DATABASE_READ_URL the routed reads are counted in the registry, and
+// the read pool is watched too. The read URL here is the primary itself, no
+// standby, so every read is answered by the primary as not_standby (a real
+// standby: TestReplica in services/e2e).
+func TestStartUsesTheReadURL(t *testing.T) {
+	setEnv(t)
+	url, ok := storetest.NewPostgresDatabase(t)
+	if !ok {
+		return
+	}
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("DATABASE_READ_URL", url)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if _, _, err := Start(ctx, defaults(&out), []string{"migrate"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Start(ctx, defaults(&out), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Store.Close()
+	if _, err := b.Store.PublicTimeline(ctx, domain.Page{Limit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(b.Metrics.DBReads.WithLabelValues(store.ServedByPrimary, store.ReasonNotStandby)); got != 1 {
+		t.Errorf("minitwit_db_reads_total{served_by=primary,reason=not_standby} = %v, want 1", got)
+	}
+	families, err := b.Metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pools := map[string]bool{}
+	for _, f := range families {
+		if f.GetName() == "go_sql_open_connections" {
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					pools[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	if !pools["svc"] || !pools["svc_replica"] {
+		t.Errorf("pools watched: %v, want svc and svc_replica", pools)
+	}
+	if !strings.Contains(out.String(), "database_read=postgres://") {
+		t.Errorf("the start log does not name the read URL:\n%s", out.String())
 	}
 }
