@@ -59,5 +59,8 @@ resource "digitalocean_droplet" "worker" {
 
   lifecycle {
     ignore_changes = [user_data, image, ssh_keys]
+    # A new manager is a new Swarm at a new private address (MANAGER_ADDR in
+    # the workers' user data): the workers are made again with it.
+    replace_triggered_by = [digitalocean_droplet.manager.id]
   }
 }
