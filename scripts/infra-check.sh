@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the infrastructure code in stack/infra offline:
 #   1. terraform fmt -check -recursive (every .tf and .tfvars file parses and is formatted)
-#   2. shellcheck of stack/infra/scripts and of the script cloud-init writes
+#   2. the tfvars files set only declared variables, each its own environment
+#      and VPC range; shellcheck of stack/infra/scripts and of the script
+#      cloud-init writes
 #   3. terraform init -backend=false + validate of stack/infra/checks/cloud-init,
 #      which renders the user data of a manager and of a worker with the
 #      module stack/infra/modules/cloud-init; the rendered documents are
@@ -105,6 +107,28 @@ rm -rf "$work/infra/.terraform" "$work"/infra/*/*/.terraform
 
 log "terraform fmt -check -recursive stack/infra"
 "$TF" fmt -check -recursive -diff "$work/infra" || fail "terraform fmt: run \`terraform fmt -recursive stack/infra\`"
+
+log "tfvars: declared variables, environment named after the file, VPC ranges apart"
+# plan would catch an undeclared variable, but plan needs the provider and an account.
+/usr/bin/python3 - "$INFRA" <<'EOF' || fail "the tfvars files (see above)"
+import glob, os, re, sys
+root = sys.argv[1]
+declared = set()
+for tf in glob.glob(os.path.join(root, "*.tf")):
+    declared |= set(re.findall(r'^variable "([^"]+)"', open(tf).read(), re.M))
+ok, ranges = True, {}
+for f in sorted(glob.glob(os.path.join(root, "*.tfvars"))):
+    env = os.path.basename(f)[: -len(".tfvars")]
+    values = dict(re.findall(r'^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+?)\s*$', open(f).read(), re.M))
+    for k in sorted(set(values) - declared):
+        print(f"{f}: {k} is not a variable of stack/infra", file=sys.stderr); ok = False
+    if values.get("environment") != f'"{env}"':
+        print(f"{f}: environment must be \"{env}\"", file=sys.stderr); ok = False
+    ranges[env] = values.get("vpc_ip_range")
+if len(set(ranges.values())) != len(ranges) or None in ranges.values():
+    print(f"each tfvars file needs its own vpc_ip_range: {ranges}", file=sys.stderr); ok = False
+sys.exit(0 if ok else 1)
+EOF
 
 log "shellcheck stack/infra/scripts"
 shellcheck -x "$INFRA"/scripts/*.sh || fail "shellcheck of stack/infra/scripts"
