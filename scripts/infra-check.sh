@@ -169,7 +169,9 @@ EOF
   ci_deps=(python3-configobj python3-jinja2 python3-jsonpatch python3-jsonschema python3-netifaces
     python3-oauthlib python3-requests python3-serial python3-yaml)
   missing=()
-  for p in "${ci_deps[@]}"; do dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  for p in "${ci_deps[@]}"; do
+    [[ $(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true) == *' ok installed' ]] || missing+=("$p")
+  done
   if ((${#missing[@]})); then
     log "installing ${missing[*]} (cloud-init's schema check needs them)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
@@ -193,7 +195,12 @@ fi
 log "the destroy guard (stack/infra/checks/destroy-guard)"
 guard=$work/infra/checks/destroy-guard
 # still_there: the guarded resource outlived a refused destroy.
-still_there() { "$TF" -chdir="$guard" state list 2>/dev/null | grep -qx 'terraform_data.precious'; }
+# (No grep -q on a pipe: an early exit makes the writer fail under pipefail.)
+still_there() {
+  local list
+  list=$("$TF" -chdir="$guard" state list 2>/dev/null) || return 1
+  grep -x 'terraform_data.precious' >/dev/null <<<"$list"
+}
 if "$TF" -chdir="$guard" init -backend=false -no-color >"$work/guard.log" 2>&1 &&
   "$TF" -chdir="$guard" apply -auto-approve -no-color >>"$work/guard.log" 2>&1; then
   if (unset MINITWIT_DESTROY; "$TF" -chdir="$guard" destroy -auto-approve -no-color >>"$work/guard.log" 2>&1) || ! still_there; then
