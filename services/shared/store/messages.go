@@ -133,17 +133,31 @@ func (s *Store) timeline(ctx context.Context, p domain.Page, keys string, uid in
 	if !strings.Contains(q, "@") {
 		vars = nil // GORM takes a map for a statement without names as a positional value
 	}
-	var rows []timelineRow
+	var msgs []domain.Message
 	err := s.read(ctx, func(db *gorm.DB) error {
-		rows = nil
-		return db.Raw(q, vars...).Scan(&rows).Error
+		rows, err := db.Raw(q, vars...).Rows()
+		if err != nil {
+			return err
+		}
+		// Scanned by hand: GORM's reflective Scan into row structs was
+		// over half of the service's CPU on a 100-message page.
+		msgs = make([]domain.Message, 0, min(p.Limit, 128))
+		var r timelineRow
+		for rows.Next() {
+			if err := rows.Scan(&r.ID, &r.AuthorID, &r.Username, &r.Email, &r.Text, &r.PubDate); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			msgs = append(msgs, r.toDomain())
+		}
+		if err := rows.Err(); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		return rows.Close()
 	})
 	if err != nil {
 		return nil, translate(err)
-	}
-	msgs := make([]domain.Message, len(rows))
-	for i, r := range rows {
-		msgs[i] = r.toDomain()
 	}
 	return msgs, nil
 }
