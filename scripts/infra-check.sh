@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Checks the infrastructure code in stack/infra offline:
 #   1. terraform fmt -check -recursive (every .tf and .tfvars file parses and is formatted)
-#   2. the tfvars files set only declared variables, each its own environment
-#      and VPC range; shellcheck of stack/infra/scripts and of the script
-#      cloud-init writes
+#   2. no credential in stack/infra; the tfvars files set only declared
+#      variables, each its own environment and VPC range; shellcheck of
+#      stack/infra/scripts
 #   3. terraform init -backend=false + validate of stack/infra/checks/cloud-init,
 #      which renders the user data of a manager and of a worker with the
 #      module stack/infra/modules/cloud-init; the rendered documents are
 #      checked with cloud-init's own schema (Debian 12's cloud-init, unpacked,
-#      not installed) and must carry provision.sh byte for byte
+#      not installed), must carry provision.sh byte for byte, and the boot
+#      script in them must pass shellcheck
 #   4. the destroy guard: stack/infra/checks/destroy-guard is applied, and
 #      destroying it must fail without MINITWIT_DESTROY or with the wrong
 #      environment, leaving everything in place, and work with the right one
@@ -129,6 +130,13 @@ if len(set(ranges.values())) != len(ranges) or None in ranges.values():
     print(f"each tfvars file needs its own vpc_ip_range: {ranges}", file=sys.stderr); ok = False
 sys.exit(0 if ok else 1)
 EOF
+
+log "no credential in stack/infra"
+# Backend settings and variables that would hold one, and DigitalOcean's token prefixes.
+if grep -rnE '^\s*(access_key|secret_key|token|spaces_access_id|spaces_secret_key)\s*=|dop_v1_[0-9a-f]{8}|doo_v1_[0-9a-f]{8}' \
+  --include='*.tf' --include='*.tfvars' --include='*.hcl' "$INFRA"; then
+  fail "a credential in stack/infra (above): they come from the environment"
+fi
 
 log "shellcheck stack/infra/scripts"
 shellcheck -x "$INFRA"/scripts/*.sh || fail "shellcheck of stack/infra/scripts"
