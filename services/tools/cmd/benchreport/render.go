@@ -92,6 +92,9 @@ func render(info runInfo, machine string, sets []dataset) string {
 	for _, u := range unmet {
 		w("- %s\n", u)
 	}
+	if len(unmet) > 0 {
+		w("\nWhy, and what the figures mean for capacity: [scaling.md](scaling.md).\n")
+	}
 	return b.String()
 }
 
@@ -150,8 +153,12 @@ func replaySection(b *strings.Builder, d dataset, info runInfo, unmet *[]string)
 	if met != "yes" {
 		*unmet = append(*unmet, fmt.Sprintf("replay wall time, dataset %s: %.2f× the null server's (target ≤ %.2f×, pass=%v)", d.Label, ratio, maxReplayRatio, s.Pass))
 	}
-	w("\nWall time: %.2f s against the service, %.2f s against the null server: **%.2f×** (target ≤ %.2f×, %s); replay %s (%d errors; read-back checks on the service run).\n\n",
+	w("\nWall time: %.2f s against the service, %.2f s against the null server: **%.2f×** (target ≤ %.2f×, %s); replay %s (%d errors; read-back checks on the service run).",
 		s.WallSeconds, n.WallSeconds, ratio, maxReplayRatio, met, passWord(s.Pass), s.Errors)
+	if n.Errors > 0 {
+		w(" The null server's run had %d errors too: requests that took longer than the simulator's 0.3 s against a server that does nothing mean the machine itself was saturated.", n.Errors)
+	}
+	w("\n\n")
 }
 
 func tps(p pgbenchFigures, ok bool) string {
