@@ -61,7 +61,7 @@ variable "worker_count" {
 }
 
 variable "db_volume_size" {
-  description = "Size in GiB of the block-storage volume that holds PostgreSQL's data. It can grow later (resize2fs runs on the next boot), never shrink."
+  description = "Size in GiB of the block-storage volume that holds PostgreSQL's data. It can grow later (then resize2fs on the manager: docs/infrastructure.md), never shrink."
   type        = number
   default     = 20
 
