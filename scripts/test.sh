@@ -46,6 +46,8 @@ mapfile -t shell_files < <(git ls-files '*.sh' .ci/run)
 shellcheck -x "${shell_files[@]}"
 step "actionlint"
 go run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+step "infrastructure code (Terraform fmt/validate, cloud-init)"
+scripts/infra-check.sh
 
 step "starting a throwaway PostgreSQL"
 pg_start TESTPG
