@@ -46,10 +46,12 @@ type Handler struct {
 	log      *logrus.Entry
 	metrics  *metrics.Metrics
 	pages    pages
-	css      []byte
-	cssURL   string
-	origin   *http.CrossOriginProtection
-	now      func() time.Time
+	// messageHTML renders and remembers timeline messages.
+	messageHTML *messageHTML
+	css         []byte
+	cssURL      string
+	origin      *http.CrossOriginProtection
+	now         func() time.Time
 }
 
 // New checks d and parses the templates once.
@@ -72,15 +74,16 @@ func New(d Deps) (*Handler, error) {
 	}
 	sum := sha256.Sum256(css)
 	return &Handler{
-		users:    d.Users,
-		messages: d.Messages,
-		follows:  d.Follows,
-		hasher:   d.Hasher,
-		cookies:  signer{key: append([]byte(nil), d.SessionKey...)},
-		log:      d.Log,
-		metrics:  d.Metrics,
-		pages:    pg,
-		css:      css,
+		users:       d.Users,
+		messages:    d.Messages,
+		follows:     d.Follows,
+		hasher:      d.Hasher,
+		cookies:     signer{key: append([]byte(nil), d.SessionKey...)},
+		log:         d.Log,
+		metrics:     d.Metrics,
+		pages:       pg,
+		messageHTML: newMessageHTML(pg.timeline.Lookup("message")),
+		css:         css,
 		// The content hash in the URL lets browsers cache the file for
 		// good and still fetch a new one after a deploy.
 		cssURL: "/static/style.css?v=" + hex.EncodeToString(sum[:6]),

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -20,9 +21,9 @@ type timelineData struct {
 	Following    bool
 	FollowURL    string
 	UnfollowURL  string
-	Messages     []messageView
-	OlderURL     string // next page; "" on the last one
-	NewestURL    string // first page; "" on it
+	Messages     []template.HTML // each rendered by the "message" template
+	OlderURL     string          // next page; "" on the last one
+	NewestURL    string          // first page; "" on it
 }
 
 // pageRequest reads the cursor of c; a malformed one answers 400 rather
@@ -53,7 +54,11 @@ func (h *Handler) showTimeline(c *gin.Context, path string, p domain.Page, msgs 
 		d.NewestURL = path
 	}
 	d.layout = h.layout(c)
-	d.Messages = viewMessages(msgs)
+	var err error
+	if d.Messages, err = h.messageHTML.render(msgs); err != nil {
+		h.fail(c, err)
+		return
+	}
 	h.render(c, h.pages.timeline, d)
 }
 
