@@ -80,9 +80,9 @@ const (
 	homeKeys = `SELECT m.id FROM messages AS m WHERE NOT m.flagged
 		AND (m.author_id = @uid OR m.author_id IN (SELECT f.whom_id FROM follows AS f WHERE f.who_id = @uid))%[1]s
 		ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d`
-	// homeKeysPostgres picks one of two plans in one statement, by how many
-	// users the user follows (both branches are gated by an InitPlan, so
-	// only one runs):
+	// homeKeysPostgres picks one of two plans in one statement, by whether
+	// the user follows at least homeFanOutLimit users (counted no further;
+	// both branches are gated by an InitPlan, so only one runs):
 	//   - following at least homeFanOutLimit: walk the newest messages of
 	//     everyone (an index-only scan of idx_messages_time_unflagged, whose
 	//     author_id lets it test the follow set without touching rows)
@@ -95,7 +95,7 @@ const (
 	homeKeysPostgres = `SELECT k.id FROM (
 		(SELECT m.id, m.pub_date FROM messages AS m WHERE NOT m.flagged
 			AND (m.author_id = @uid OR m.author_id IN (SELECT f.whom_id FROM follows AS f WHERE f.who_id = @uid))%[1]s
-			AND (SELECT count(*) FROM follows AS c WHERE c.who_id = @uid) >= ` + homeFanOutLimit + `
+			AND (SELECT count(*) FROM (SELECT 1 FROM follows AS c WHERE c.who_id = @uid LIMIT ` + homeFanOutLimit + `) AS c) >= ` + homeFanOutLimit + `
 			ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d)
 		UNION ALL
 		(SELECT m.id, m.pub_date
@@ -103,7 +103,7 @@ const (
 			CROSS JOIN LATERAL (SELECT m.id, m.pub_date FROM messages AS m
 				WHERE NOT m.flagged AND m.author_id = a.author_id%[1]s
 				ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d) AS m
-			WHERE (SELECT count(*) FROM follows AS c WHERE c.who_id = @uid) < ` + homeFanOutLimit + `
+			WHERE (SELECT count(*) FROM (SELECT 1 FROM follows AS c WHERE c.who_id = @uid LIMIT ` + homeFanOutLimit + `) AS c) < ` + homeFanOutLimit + `
 			ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d)
 	) AS k`
 	// homeFanOutLimit is where walking everyone's messages becomes cheaper
