@@ -37,12 +37,14 @@ import (
 // or insert position: it is the tightest bound that is still correct, and
 // the one the walsender streams up to, so a replica can always reach it.
 //
-// Cost: a routed read adds one cheap query on the primary and one on the
-// replica. The primary's query is shared: concurrent reads wait for one
-// position fetch that was sent after they arrived (lsnSource), so under
-// load the primary answers about one such query per round trip, not one
-// per read. A cheaper scheme that remembered a position for a while would
-// serve stale reads after writes made through another service replica.
+// Cost: a routed read adds one cheap query on the primary and, unless the
+// connection already saw the replica at or past the target
+// (replayedByConn), one on the replica. The primary's query is shared:
+// concurrent reads wait for one position fetch that was sent after they
+// arrived (lsnSource), so under load the primary answers about one such
+// query per round trip, not one per read. A cheaper scheme that remembered
+// the primary's position for a while would serve stale reads after writes
+// made through another service replica.
 //
 // Where the replica is behind for longer than the wait, unreachable, not a
 // standby, or fails the read (a recovery conflict cancels it), the read goes
@@ -77,6 +79,9 @@ type replica struct {
 	maxWait time.Duration
 	observe ReadObserver
 	lsn     *lsnSource
+	// replayed spares the replica's check while the primary has flushed
+	// nothing new since a connection last saw the replica past it.
+	replayed replayedByConn
 }
 
 // UseReplica routes the timeline and list reads of s to the PostgreSQL
@@ -161,14 +166,18 @@ func (r *replica) try(ctx context.Context, fn func(db *gorm.DB) error) (served b
 	// One connection for the check and the read: the read URL may name
 	// several servers, and only the checked one is known to be current.
 	db := pinned(ctx, r.db, conn)
+	key := connKey(conn)
 	deadline := time.Now().Add(r.maxWait)
-	for {
+	for key == nil || r.replayed.get(key) < target {
 		var replay sql.NullInt64
 		if err := db.Raw("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").Scan(&replay).Error; err != nil {
 			return false, ReasonReplicaDown, nil
 		}
 		if !replay.Valid {
 			return false, ReasonNotStandby, nil
+		}
+		if key != nil {
+			r.replayed.note(key, replay.Int64)
 		}
 		if replay.Int64 >= target {
 			break
@@ -189,6 +198,52 @@ func (r *replica) try(ctx context.Context, fn func(db *gorm.DB) error) (served b
 		return false, ReasonReplicaDown, nil
 	}
 	return true, ReasonCaughtUp, err
+}
+
+// replayedByConn remembers the highest replay position each connection to
+// the replica has seen. A connection talks to one server for its life, and
+// a server's replay position only grows, so a read whose target is at or
+// below what its connection saw needs no check: that server has replayed at
+// least so much. (With reads and no writes, the target stays put and a
+// routed read costs one query on the primary, shared, and the read itself.)
+type replayedByConn struct {
+	mu sync.Mutex
+	m  map[any]int64
+}
+
+// maxRememberedConns bounds replayedByConn: closed connections are never
+// told apart from open ones, so past this many the memory starts afresh
+// (a check per connection is all that costs).
+const maxRememberedConns = 1024
+
+func (r *replayedByConn) get(key any) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if lsn, ok := r.m[key]; ok {
+		return lsn
+	}
+	return -1
+}
+
+func (r *replayedByConn) note(key any, lsn int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxRememberedConns {
+		r.m = make(map[any]int64)
+	}
+	if lsn > r.m[key] {
+		r.m[key] = lsn
+	}
+}
+
+// connKey identifies conn's driver connection (the same for as long as the
+// connection lives), nil if it cannot tell.
+func connKey(conn *sql.Conn) any {
+	var key any
+	if err := conn.Raw(func(dc any) error { key = dc; return nil }); err != nil {
+		return nil
+	}
+	return key
 }
 
 // pinned is db running every statement, chained ones included, on conn.

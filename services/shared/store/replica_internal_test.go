@@ -114,3 +114,58 @@ func TestPinnedRunsOnItsConnection(t *testing.T) {
 		}
 	}
 }
+
+// connKey names a pooled connection the same each time it is handed out
+// and tells two open connections apart; replayedByConn keeps the highest
+// position per key.
+func TestConnKeyAndReplayedMemory(t *testing.T) {
+	s, err := Open(t.TempDir() + "/k.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	sqlDB, _ := s.db.DB()
+	sqlDB.SetMaxOpenConns(2)
+	sqlDB.SetMaxIdleConns(2)
+	c1, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, k2 := connKey(c1), connKey(c2)
+	if k1 == nil || k2 == nil || k1 == k2 {
+		t.Fatalf("keys %p and %p: want two different ones", k1, k2)
+	}
+	c1.Close()
+	c2.Close()
+	sqlDB.SetMaxIdleConns(1) // one of them is closed; the other comes back
+	again, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := connKey(again); k != k1 && k != k2 {
+		t.Errorf("a pooled connection came back with a new key")
+	}
+	again.Close()
+
+	var r replayedByConn
+	if got := r.get(k1); got != -1 {
+		t.Errorf("unseen connection: %d, want -1", got)
+	}
+	r.note(k1, 50)
+	r.note(k1, 40) // an older answer never lowers it
+	r.note(k2, 7)
+	if r.get(k1) != 50 || r.get(k2) != 7 {
+		t.Errorf("remembered %d and %d, want 50 and 7", r.get(k1), r.get(k2))
+	}
+	for i := range maxRememberedConns + 1 {
+		r.note(i, 1)
+	}
+	if len(r.m) > maxRememberedConns {
+		t.Errorf("remembers %d connections, want at most %d", len(r.m), maxRememberedConns)
+	}
+}
