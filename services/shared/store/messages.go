@@ -39,41 +39,48 @@ func (s *Store) PostMessage(ctx context.Context, authorID int64, text string, at
 
 // PublicTimeline lists unflagged messages of everyone, newest first.
 func (s *Store) PublicTimeline(ctx context.Context, p domain.Page) ([]domain.Message, error) {
-	return s.timeline(ctx, p, publicKeys, 0)
+	return s.timeline(ctx, p, publicSQL, 0)
 }
 
 // UserTimeline lists unflagged messages of one author, newest first.
 func (s *Store) UserTimeline(ctx context.Context, authorID int64, p domain.Page) ([]domain.Message, error) {
-	return s.timeline(ctx, p, authorKeys, authorID)
+	return s.timeline(ctx, p, authorSQL, authorID)
 }
 
 // HomeTimeline lists unflagged messages of userID and of everyone they follow.
 func (s *Store) HomeTimeline(ctx context.Context, userID int64, p domain.Page) ([]domain.Message, error) {
-	keys := homeKeys
+	q := homeSQL
 	if s.dialect == "postgres" {
-		keys = homeKeysPostgres
+		q = homeSQLPostgres
 	}
-	return s.timeline(ctx, p, keys, userID)
+	return s.timeline(ctx, p, q, userID)
 }
 
 // The timelines are one statement each, written out rather than built by
 // GORM's query builder (which cost more CPU than PostgreSQL's own work on
-// these): an inner query picks the page's message keys from an index over
-// unflagged messages only (migration 2), the outer one fetches those rows
-// and their authors. "NOT m.flagged" is literal SQL, never a bound
-// parameter, so a cached generic plan still matches the partial indexes.
+// these), reading indexes over unflagged messages only (migration 2).
+// "NOT m.flagged" is literal SQL, never a bound parameter, so a cached
+// generic plan still matches the partial indexes.
 //
-// Keys: %[1]s is the keyset condition of the page (see timeline), %[2]d
-// the page size, written into the SQL: with a bound LIMIT, PostgreSQL's
-// cached generic plan guessed 200 keys and joined them to a hash of every
-// user (200 ms on 100,000 users); a literal one keeps the nested loops.
-// Page sizes are few (the web's one, the API's default), so the statement
-// cache holds one plan per size. @uid is the author or the reader.
+// %[1]s is the keyset condition of the page (see timeline), %[2]d the page
+// size, written into the SQL: with a bound LIMIT, PostgreSQL's cached
+// generic plan guessed 200 rows and joined them to a hash of every user
+// (200 ms on 100,000 users); a literal one keeps the nested loops. Page
+// sizes are few (the web's one, the API's default), so the statement cache
+// holds one plan per size. @uid is the author or the reader.
+//
+// The public and user timelines read the page straight off the index with
+// their rows. The home timeline first picks the page's message ids from the
+// index alone (homeKeys), then fetches those rows and their authors.
 const (
-	publicKeys = `SELECT m.id FROM messages AS m WHERE NOT m.flagged%[1]s
+	timelineColumns = `SELECT m.id, m.author_id, u.username, u.email, m.text, m.pub_date
+		FROM messages AS m JOIN users AS u ON u.id = m.author_id`
+	publicSQL = timelineColumns + ` WHERE NOT m.flagged%[1]s
 		ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d`
-	authorKeys = `SELECT m.id FROM messages AS m WHERE NOT m.flagged AND m.author_id = @uid%[1]s
+	authorSQL = timelineColumns + ` WHERE NOT m.flagged AND m.author_id = @uid%[1]s
 		ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d`
+	homeSQL         = timelineColumns + ` WHERE m.id IN (` + homeKeys + `) ORDER BY m.pub_date DESC, m.id DESC`
+	homeSQLPostgres = timelineColumns + ` WHERE m.id IN (` + homeKeysPostgres + `) ORDER BY m.pub_date DESC, m.id DESC`
 	// homeKeys walks the newest unflagged messages of everyone and keeps
 	// those of the user or a followee: SQLite's form, and PostgreSQL's for
 	// a user who follows many (see homeKeysPostgres).
@@ -112,10 +119,10 @@ const (
 	homeFanOutLimit = "100"
 )
 
-// timeline runs keys for page p and returns the messages, newest first.
+// timeline runs query for page p and returns the messages, newest first.
 // Pages are keyset-paged on (pub_date, id), so page 1000 costs what page 1
 // does: the index is entered at the cursor instead of skipping rows.
-func (s *Store) timeline(ctx context.Context, p domain.Page, keys string, uid int64) ([]domain.Message, error) {
+func (s *Store) timeline(ctx context.Context, p domain.Page, query string, uid int64) ([]domain.Message, error) {
 	args := map[string]any{"uid": uid}
 	cursor := ""
 	if p.Before != nil {
@@ -125,10 +132,7 @@ func (s *Store) timeline(ctx context.Context, p domain.Page, keys string, uid in
 		cursor = " AND (m.pub_date, m.id) < (@before_date, @before_id)"
 		args["before_date"], args["before_id"] = p.Before.PubDate, p.Before.ID
 	}
-	q := `SELECT m.id, m.author_id, u.username, u.email, m.text, m.pub_date
-		FROM messages AS m JOIN users AS u ON u.id = m.author_id
-		WHERE m.id IN (` + fmt.Sprintf(keys, cursor, p.Limit) + `)
-		ORDER BY m.pub_date DESC, m.id DESC`
+	q := fmt.Sprintf(query, cursor, p.Limit)
 	vars := []any{args}
 	if !strings.Contains(q, "@") {
 		vars = nil // GORM takes a map for a statement without names as a positional value
