@@ -155,6 +155,7 @@ func testReplicaReadsFromReplica(t *testing.T, s *replicaSystem) {
 		before[i] = dbReads(t, svc)
 	}
 	primaryBefore, standbyBefore := readStatements(t, s.primary), readStatements(t, s.standby)
+	checksBefore := replayChecks(t, s.standby)
 
 	const rounds = 20
 	for range rounds {
@@ -191,7 +192,8 @@ func testReplicaReadsFromReplica(t *testing.T, s *replicaSystem) {
 		fallbacks += d.primary()
 	}
 	pd, sd := readStatements(t, s.primary)-primaryBefore, readStatements(t, s.standby)-standbyBefore
-	t.Logf("timeline and list statements: primary %d, standby %d", pd, sd)
+	t.Logf("timeline and list statements: primary %d, standby %d; replay position checks on the standby: %d (skipped while a connection had already seen it current)",
+		pd, sd, replayChecks(t, s.standby)-checksBefore)
 	if float64(pd) != fallbacks {
 		t.Errorf("the primary ran %d timeline and list statements, want %v (the counted fallbacks)", pd, fallbacks)
 	}
@@ -401,6 +403,19 @@ func readStatements(t *testing.T, pg *Postgres) int64 {
 	out := pg.SQL(t, "minitwit", `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
 		WHERE query ~* '^\s*(select|with)' AND query !~* 'pg_stat_statements'
 		  AND (query ~* '\mmessages\M' OR (query ~* '\mfollows\M' AND query ~* 'order\s+by'))`)
+	n, err := strconv.ParseInt(out, 10, 64)
+	if err != nil {
+		t.Fatalf("pg_stat_statements: %q", out)
+	}
+	return n
+}
+
+// replayChecks is how many replay position checks the store has run on
+// the standby.
+func replayChecks(t *testing.T, pg *Postgres) int64 {
+	t.Helper()
+	out := pg.SQL(t, "minitwit", `SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+		WHERE query ~ 'pg_last_wal_replay_lsn\(\) -' AND query !~* 'pg_stat_statements'`)
 	n, err := strconv.ParseInt(out, 10, 64)
 	if err != nil {
 		t.Fatalf("pg_stat_statements: %q", out)
