@@ -100,7 +100,7 @@ db_url() { printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable' "$BENCH_
 # cache, or seeds it and fills the cache. The cache key holds the seeder's source,
 # so a changed seeder reseeds; the schema is brought up to date by migrate either way.
 load_dataset() {
-  local label=$1 users=$2 messages=$3 follows=$4 db=bench_$1 key dump
+  local label=$1 users=$2 messages=$3 follows=$4 db=bench_${1,,} key dump
   key=$(cat "$SRC"/services/minitwit/admin/seed*.go | sha256sum | cut -c1-12)
   dump=$CACHE/$label-u$users-m$messages-f$follows-$key.dump
   psql_admin -d postgres -c "CREATE DATABASE $db"
@@ -153,9 +153,9 @@ params() {
   # dataset: the cursor is the (pub_date, id) of the last message of the page
   # before, as the web's "older messages" link carries it.
   local k
-  k=$(psql_admin -d "bench_$1" -At -c "SELECT LEAST(999, GREATEST(count(*) / 30 - 1, 1)) FROM messages WHERE NOT flagged")
+  k=$(psql_admin -d "bench_${1,,}" -At -c "SELECT LEAST(999, GREATEST(count(*) / 30 - 1, 1)) FROM messages WHERE NOT flagged")
   PAGE=$((k + 1))
-  CURSOR=$(psql_admin -d "bench_$1" -At -c "SELECT pub_date || '_' || id FROM messages WHERE NOT flagged
+  CURSOR=$(psql_admin -d "bench_${1,,}" -At -c "SELECT pub_date || '_' || id FROM messages WHERE NOT flagged
     ORDER BY pub_date DESC, id DESC OFFSET $((k * 30 - 1)) LIMIT 1")
 }
 
@@ -312,7 +312,7 @@ run_pgbench() {
   local label=$1 e=$2 defines=()
   mapfile -t defines < <(sed -n 's/^-- define: /-D/p' "scripts/bench/$e.sql")
   "$PG_BIN/pgbench" -h 127.0.0.1 -p "$BENCH_PORT" -U postgres -n -M prepared -c "$CONNS" -j 2 \
-    -T "$SECONDS_PER_RUN" "${defines[@]}" -f "scripts/bench/$e.sql" "bench_$label" \
+    -T "$SECONDS_PER_RUN" "${defines[@]}" -f "scripts/bench/$e.sql" "bench_${label,,}" \
     >"$RESULTS/$label/$e.pgbench.txt" 2>&1 || { cat "$RESULTS/$label/$e.pgbench.txt" >&2; die "pgbench failed on $e"; }
 }
 
@@ -349,7 +349,7 @@ main() {
     mkdir -p "$RESULTS/$label"
     load_dataset "$label" "$users" "$messages" "$follows"
     params "$label"
-    start_service "bench_$label"
+    start_service "bench_${label,,}"
     progress "dataset $label: capturing the SQL of each endpoint"
     capture_sql
     for e in "${ENDPOINTS[@]}"; do
@@ -361,7 +361,7 @@ main() {
     progress "dataset $label: simulator replay ($REPLAY_ACTIONS actions) against the service and against nullserver"
     replay_both "$label"
     stop_pid "$MT_PID"
-    psql_admin -d postgres -c "DROP DATABASE bench_$label"
+    psql_admin -d postgres -c "DROP DATABASE bench_${label,,}"
   done
 
   progress "writing $OUT"
