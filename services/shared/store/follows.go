@@ -5,7 +5,6 @@ import (
 	"database/sql"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"minitwit/shared/domain"
 )
@@ -33,8 +32,21 @@ func (s *Store) userIDs(ctx context.Context, who, whom string) (int64, int64, er
 	return whoID, whomID, nil
 }
 
-// Follow makes who follow whom; following twice is not an error.
+// Follow makes who follow whom; following twice is not an error. The
+// usual case is one statement that resolves both names and inserts; only
+// when it inserts nothing does a second one tell an unknown name, oneself
+// and an existing follow apart.
 func (s *Store) Follow(ctx context.Context, who, whom string) error {
+	res := s.db.WithContext(ctx).Exec(`INSERT INTO follows (who_id, whom_id)
+		SELECT a.id, b.id FROM users AS a, users AS b
+		WHERE a.username = @who AND b.username = @whom AND a.id <> b.id
+		ON CONFLICT DO NOTHING`, map[string]any{"who": who, "whom": whom})
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
 	whoID, whomID, err := s.userIDs(ctx, who, whom)
 	if err != nil {
 		return err
@@ -42,19 +54,23 @@ func (s *Store) Follow(ctx context.Context, who, whom string) error {
 	if whoID == whomID {
 		return domain.ErrFollowSelf
 	}
-	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&followRow{WhoID: whoID, WhomID: whomID}).Error
-	return translate(err)
+	return nil // already following
 }
 
-// Unfollow removes the pair if present.
+// Unfollow removes the pair if present: one statement when it was, a
+// second to tell an unknown name from a pair that was not there.
 func (s *Store) Unfollow(ctx context.Context, who, whom string) error {
-	whoID, whomID, err := s.userIDs(ctx, who, whom)
-	if err != nil {
-		return err
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM follows
+		WHERE who_id = (SELECT id FROM users WHERE username = @who)
+		AND whom_id = (SELECT id FROM users WHERE username = @whom)`, map[string]any{"who": who, "whom": whom})
+	if res.Error != nil {
+		return translate(res.Error)
 	}
-	err = s.db.WithContext(ctx).Where("who_id = ? AND whom_id = ?", whoID, whomID).Delete(&followRow{}).Error
-	return translate(err)
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	_, _, err := s.userIDs(ctx, who, whom)
+	return err
 }
 
 // IsFollowing tells whether who follows whom, in one statement that also
