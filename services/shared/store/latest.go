@@ -2,30 +2,25 @@ package store
 
 import (
 	"context"
-
-	"gorm.io/gorm/clause"
+	"errors"
 
 	"minitwit/shared/domain"
 )
 
 // Latest returns the stored simulator action id, -1 if none.
 func (s *Store) Latest(ctx context.Context) (int64, error) {
-	var rows []latestRow
-	if err := s.db.WithContext(ctx).Where("id = 1").Limit(1).Find(&rows).Error; err != nil {
-		return 0, translate(err)
-	}
-	if len(rows) == 0 {
+	var v int64
+	err := scanOne(s.db.WithContext(ctx), `SELECT value FROM simulator_latest WHERE id = 1`, nil, &v)
+	if errors.Is(err, domain.ErrNotFound) {
 		return -1, nil
 	}
-	return rows[0].Value, nil
+	return v, err
 }
 
 // SetLatest stores id as the latest processed simulator action.
 func (s *Store) SetLatest(ctx context.Context, id int64) error {
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"value"}),
-	}).Create(&latestRow{ID: 1, Value: id}).Error
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO simulator_latest (id, value) VALUES (1, @v)
+		ON CONFLICT (id) DO UPDATE SET value = excluded.value`, map[string]any{"v": id}).Error
 	return translate(err)
 }
 

@@ -30,11 +30,10 @@ func (r timelineRow) toDomain() domain.Message {
 
 // PostMessage stores a message by authorID at time at (second precision).
 func (s *Store) PostMessage(ctx context.Context, authorID int64, text string, at time.Time) (domain.Message, error) {
-	row := messageRow{AuthorID: authorID, Text: text, PubDate: at.Unix()}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return domain.Message{}, translate(err)
-	}
-	return domain.Message{ID: row.ID, AuthorID: authorID, Text: text, PubDate: time.Unix(row.PubDate, 0).UTC()}, nil
+	m := domain.Message{AuthorID: authorID, Text: text, PubDate: time.Unix(at.Unix(), 0).UTC()}
+	err := scanOne(s.db.WithContext(ctx), `INSERT INTO messages (author_id, text, pub_date) VALUES (@author, @text, @at) RETURNING id`,
+		map[string]any{"author": authorID, "text": text, "at": at.Unix()}, &m.ID)
+	return m, err
 }
 
 // PublicTimeline lists unflagged messages of everyone, newest first.
@@ -161,7 +160,7 @@ func (s *Store) timeline(ctx context.Context, p domain.Page, query string, uid i
 		return rows.Close()
 	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, markLost(translate(err))
 	}
 	return msgs, nil
 }

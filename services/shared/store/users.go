@@ -21,16 +21,18 @@ func (s *Store) CreateUser(ctx context.Context, u domain.User) (domain.User, err
 
 // UserByName looks a user up by exact username.
 func (s *Store) UserByName(ctx context.Context, username string) (domain.User, error) {
-	var row userRow
-	err := s.db.WithContext(ctx).Where("username = ?", username).Take(&row).Error
-	return row.toDomain(), translate(err)
+	var u domain.User
+	err := scanOne(s.db.WithContext(ctx), `SELECT id, username, email, pw_hash FROM users WHERE username = @name`,
+		map[string]any{"name": username}, &u.ID, &u.Username, &u.Email, &u.PwHash)
+	return u, err
 }
 
 // UserByID looks a user up by id.
 func (s *Store) UserByID(ctx context.Context, id int64) (domain.User, error) {
-	var row userRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	return row.toDomain(), translate(err)
+	var u domain.User
+	err := scanOne(s.db.WithContext(ctx), `SELECT id, username, email, pw_hash FROM users WHERE id = @id`,
+		map[string]any{"id": id}, &u.ID, &u.Username, &u.Email, &u.PwHash)
+	return u, err
 }
 
 // UpdatePasswordHash replaces the stored hash of user id.
