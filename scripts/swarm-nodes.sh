@@ -21,14 +21,16 @@
 #   down    removes everything: stack, daemons, their processes and cgroups,
 #           namespaces, bridges, the nft tables and Docker's iptables rules
 #           in them, state and run directories; also after a failed up.
-#           Only the base-image cache (SWARM_CACHE) stays
+#           Only the caches stay: the base images (SWARM_CACHE) and the
+#           builder's data root (NODES_CACHE)
 #   status  the nodes, the stack's services and where their tasks run
 #   env     (for tests) the environment deploy.sh needs on the manager
 #
 # Settings (environment): TAG (default "local"), SKIP_BUILD=1 (TAG's images
 # are already on every node), WEB_REPLICAS, API_REPLICAS, FOLLOWER_REPLICAS
 # (default 3: one per node), NODES_STATE (/var/lib/minitwit-nodes),
-# NODES_RUN (/run/minitwit-nodes), SWARM_CACHE (/var/cache/minitwit-swarm,
+# NODES_RUN (/run/minitwit-nodes), NODES_CACHE (/var/cache/minitwit-nodes),
+# SWARM_CACHE (/var/cache/minitwit-swarm,
 # shared with swarm-local.sh). Nothing it makes is in the host's own network
 # namespace, so it can run beside swarm-local.sh.
 set -euo pipefail
@@ -91,13 +93,15 @@ label_workers() {
 build_images() {
   local bases=$NODES_STATE/bases.env
   node_start builder
-  SWARM_RUN=$NODES_RUN/builder SWARM_STATE=$NODES_STATE/builder "$ROOT/scripts/swarm-local/bases.sh" >"$bases.new"
+  SWARM_RUN=$NODES_RUN/builder SWARM_STATE=$NODES_CACHE/builder "$ROOT/scripts/swarm-local/bases.sh" >"$bases.new"
   mv "$bases.new" "$bases"
   load_bases_env
   nodes_log "building the images with scripts/build-images.sh $TAG"
   DOCKER_HOST=unix://$(node_sock builder) DOCKER_BUILDKIT=1 DOCKER=$DOCKER_CLI \
     BUILD_ARGS="--network host --build-arg GO_IMAGE=$GO_IMAGE --build-arg RUNTIME_IMAGE=$RUNTIME_IMAGE --build-arg NGINX_IMAGE=$NGINX_IMAGE" \
     "$ROOT/scripts/build-images.sh" "$TAG"
+  # Earlier builds' images, now untagged.
+  dkn builder image prune -f >/dev/null
 }
 
 load_bases_env() {
@@ -107,31 +111,35 @@ load_bases_env() {
   set +a
 }
 
-# copy_images gives every node the images its tasks may run: saved once on
-# the builder and loaded into the three nodes at once (no registry here);
-# then the builder goes.
+# copy_images gives every node the images its tasks may run, saved once on
+# the builder and loaded into the nodes at once (no registry here):
+# PostgreSQL's only where the database runs. Then the builder stops.
 copy_images() {
   load_bases_env
-  local refs=() svc node tar=$NODES_STATE/images.tar pids=() stale=0 r
+  local refs=() svc node pids=() stale=0 r tar=$NODES_STATE/images.tar dbtar=$NODES_STATE/postgres.tar
   for svc in gateway web api follower; do refs+=("minitwit/minitwit-$svc:$TAG"); done
-  refs+=("$MONITOR_IMAGE" "$POSTGRES_IMAGE")
+  refs+=("$MONITOR_IMAGE")
   for node in "${NODES[@]}"; do
     for r in "${refs[@]}"; do
       dkn "$node" image inspect "$r" >/dev/null 2>&1 || stale=1
     done
   done
+  dkn manager image inspect "$POSTGRES_IMAGE" >/dev/null 2>&1 || stale=1
   if ((stale)); then
-    nodes_log "copying ${#refs[@]} images to the nodes (docker save | docker load)"
-    dkn builder save -o "$tar" "${refs[@]}"
+    nodes_log "copying the images to the nodes (docker save | docker load)"
+    dkn builder save -o "$tar" "${refs[@]}" &
+    dkn builder save -o "$dbtar" "$POSTGRES_IMAGE" &
+    wait_all "docker save"
     for node in "${NODES[@]}"; do
       dkn "$node" load -q -i "$tar" >/dev/null &
       pids+=($!)
     done
+    dkn manager load -q -i "$dbtar" >/dev/null &
+    pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || nodes_die "docker load on a node failed"; done
-    rm -f "$tar"
+    rm -f "$tar" "$dbtar"
   fi
   node_stop builder
-  rm -rf "${NODES_STATE:?}/builder" "${NODES_RUN:?}/builder"
 }
 
 # deploy_cli prints a docker CLI whose `stack deploy` knows --detach (for
@@ -273,7 +281,8 @@ down() {
   awk -v a="$NODES_STATE/" -v b="$NODES_RUN/" 'index($2, a) == 1 || index($2, b) == 1 {print $2}' /proc/self/mounts |
     sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$NODES_STATE" "$NODES_RUN"
-  nodes_log "down: namespaces, bridges, daemons, firewalls and state removed (cache kept in ${SWARM_CACHE:-/var/cache/minitwit-swarm})"
+  rm -rf "${NODES_RUN:?}/builder"
+  nodes_log "down: namespaces, bridges, daemons, firewalls and state removed (caches kept: ${SWARM_CACHE:-/var/cache/minitwit-swarm}, $NODES_CACHE)"
 }
 
 status() {

@@ -9,6 +9,9 @@
 
 NODES_STATE=${NODES_STATE:-/var/lib/minitwit-nodes}
 NODES_RUN=${NODES_RUN:-/run/minitwit-nodes}
+# The builder's data root stays between runs, like the base-image cache: the
+# stand-ins stay loaded and Docker's build cache warm.
+NODES_CACHE=${NODES_CACHE:-/var/cache/minitwit-nodes}
 DOCKER_CLI=/usr/bin/docker
 
 node_sock() { echo "$NODES_RUN/$1/docker.sock"; }
@@ -31,6 +34,7 @@ pid_of() {
 # node_start NODE starts NODE's containerd and dockerd unless dockerd answers.
 node_start() {
   local node=$1 dir=$NODES_STATE/$1 run=$NODES_RUN/$1
+  [[ $node == builder ]] && dir=$NODES_CACHE/builder
   node_answers "$node" && return 0
   node_stop "$node"
   mkdir -p "$dir/data" "$dir/containerd" "$run/exec" "$run/containerd"

@@ -277,3 +277,22 @@ func probeAll(ns string, addrs []string) map[string]string {
 	wg.Wait()
 	return got
 }
+
+// serviceLogs returns the log lines (stdout and stderr) of every container
+// of a stack service on every node, stopped ones included, since a time
+// (RFC 3339; "" for all). Each node's own dockerd answers: `docker service
+// logs` on the manager can hang on tasks of a drained node.
+func (s *nodesSwarm) serviceLogs(t testing.TB, svc, since string) []string {
+	t.Helper()
+	var out []string
+	for _, n := range nodeNames {
+		for _, id := range lines(s.nodeDocker(t, n, "ps", "-aq", "--filter", "label=com.docker.swarm.service.name="+s.stack+"_"+svc)) {
+			args := []string{"logs"}
+			if since != "" {
+				args = append(args, "--since", since)
+			}
+			out = append(out, lines(s.nodeDocker(t, n, append(args, id)...))...)
+		}
+	}
+	return out
+}

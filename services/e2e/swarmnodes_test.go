@@ -73,10 +73,19 @@ func nodesDeploy(t *testing.T, s *nodesSwarm) {
 	} else {
 		t.Errorf("swarm-nodes.sh up printed no convergence time:\n%s", out)
 	}
+	s.connect(t)
+	nodesPlacement(t, s)
+}
+
+// connect learns the node IDs and starts the test's forwarders.
+func (s *nodesSwarm) connect(t *testing.T) {
 	s.nodeIDs(t)
 	forward(t, s.httpsPort, nodesNamespace("outside"), nodePublic[nodesEdge]+":443")
 	forward(t, s.promPort, nodesNamespace("worker2"), nodePrivate["manager"]+":9090")
+}
 
+// nodesPlacement checks the labels and where the tasks run.
+func nodesPlacement(t *testing.T, s *nodesSwarm) {
 	labels := map[string]string{}
 	for _, n := range nodeNames {
 		labels[n] = s.docker(t, "node", "inspect", "-f", `{{range $k, $v := .Spec.Labels}}{{$k}}={{$v}} {{end}}`, s.ids[n])
@@ -171,7 +180,7 @@ func nodesOverlay(t *testing.T, s *nodesSwarm) {
 		}
 	}
 	proxiedTo := map[string]int{}
-	for _, line := range s.logLines(t, "service", "logs", "--raw", s.stack+"_gateway") {
+	for _, line := range s.serviceLogs(t, "gateway", "") {
 		for _, u := range gatewayUpstreams(line) {
 			host, _, _ := strings.Cut(u, ":")
 			if n, ok := edgeNode[host]; ok {
