@@ -21,8 +21,19 @@ func (h *Handler) requireSimulator(c *gin.Context) {
 	c.Next()
 }
 
-// storeLatest records the "latest" query parameter before the handler runs,
-// so it is stored whether the request then succeeds or fails validation.
+// storeLatest records the "latest" query parameter, whether the request
+// then succeeds or fails validation, and answers only once it is stored.
+//
+// For a read it is stored before the handler runs. For a simulator action
+// (POST) it is stored while the handler runs, on another connection: the
+// two durable commits then share one WAL flush instead of waiting for two
+// in a row, which was half of an action's server time. That is safe
+// because nothing reaches the client before this returns: the actions
+// answer 204 without a body, or a short error body that stays in the
+// server's response buffer until the handler chain ends, and a failure to
+// store the id still turns the answer into an error as before (the
+// action itself may then have happened, which an action failing mid-way
+// could always do).
 func (h *Handler) storeLatest(c *gin.Context) {
 	raw, ok := c.GetQuery("latest")
 	if !ok {
@@ -32,7 +43,23 @@ func (h *Handler) storeLatest(c *gin.Context) {
 	if err != nil {
 		return
 	}
-	if err := h.Latest.SetLatest(c.Request.Context(), id); err != nil {
+	ctx := c.Request.Context()
+	if c.Request.Method != http.MethodPost {
+		if err := h.Latest.SetLatest(ctx, id); err != nil {
+			fail(c, err)
+			return
+		}
+		h.Metrics.LatestID.Set(float64(id))
+		return
+	}
+	stored := make(chan error, 1)
+	go func() { stored <- h.Latest.SetLatest(ctx, id) }()
+	c.Next()
+	if err := <-stored; err != nil {
+		if c.Writer.Written() {
+			_ = c.Error(err) // the answer is an error already; the access log shows this one too
+			return
+		}
 		fail(c, err)
 		return
 	}
