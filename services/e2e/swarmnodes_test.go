@@ -22,9 +22,9 @@ import (
 // run in order.
 func TestSwarmNodes(t *testing.T) {
 	for _, tool := range []struct{ path, pkg string }{
-		{"/usr/sbin/dockerd", "docker.io"}, {"/usr/sbin/containerd", "containerd"}, {swarmDocker, "docker.io"},
-		{"/usr/sbin/debootstrap", "debootstrap"}, {"/usr/sbin/nft", "nftables"}, {"/usr/bin/nsenter", "util-linux"},
-		{"/usr/bin/unshare", "util-linux"}, {"/usr/sbin/ip", "iproute2"},
+		{"/usr/sbin/dockerd", "docker.io"}, {"containerd", "containerd"}, {swarmDocker, "docker.io"},
+		{"/usr/sbin/debootstrap", "debootstrap"}, {"/usr/sbin/nft", "nftables"}, {"nsenter", "util-linux"},
+		{"unshare", "util-linux"}, {"ip", "iproute2"},
 	} {
 		NeedTool(t, tool.path, tool.pkg)
 	}
