@@ -72,8 +72,27 @@ func newMessageHTML(t *template.Template) *messageHTML {
 	return &messageHTML{tmpl: t, cur: map[int64]renderedMessage{}, old: map[int64]renderedMessage{}}
 }
 
-// render returns the fragments of msgs, in order.
-func (r *messageHTML) render(msgs []domain.Message) ([]template.HTML, error) {
+// render returns the fragments of msgs, in order, as one piece of HTML (one
+// template action for the whole list).
+func (r *messageHTML) render(msgs []domain.Message) (template.HTML, error) {
+	parts, err := r.fragments(msgs)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range parts {
+		b.WriteString(string(p))
+	}
+	return template.HTML(b.String()), nil
+}
+
+// fragments returns the fragment of each of msgs, in order.
+func (r *messageHTML) fragments(msgs []domain.Message) ([]template.HTML, error) {
 	out := make([]template.HTML, len(msgs))
 	var missing []int
 	r.mu.Lock()

@@ -24,7 +24,7 @@ func TestMessageHTMLFollowsTheRow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(out[0])
+		return string(out)
 	}
 	first := render(base)
 	if !strings.Contains(first, "hello &lt;b&gt;") || !strings.Contains(first, `href="/ann"`) {
@@ -48,7 +48,7 @@ func TestMessageHTMLFollowsTheRow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != string(want[0]) || got == first {
+		if got != string(want) || got == first {
 			t.Errorf("change %d: remembered fragment used for a changed row:\n%s", i, got)
 		}
 	}

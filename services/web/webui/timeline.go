@@ -21,7 +21,7 @@ type timelineData struct {
 	Following    bool
 	FollowURL    string
 	UnfollowURL  string
-	Messages     []template.HTML // each rendered by the "message" template
+	Messages     template.HTML // every message, each rendered by the "message" template
 	OlderURL     string          // next page; "" on the last one
 	NewestURL    string          // first page; "" on it
 }
