@@ -22,8 +22,8 @@ type timelineData struct {
 	FollowURL    string
 	UnfollowURL  string
 	Messages     template.HTML // every message, each rendered by the "message" template
-	OlderURL     string          // next page; "" on the last one
-	NewestURL    string          // first page; "" on it
+	OlderURL     string        // next page; "" on the last one
+	NewestURL    string        // first page; "" on it
 }
 
 // pageRequest reads the cursor of c; a malformed one answers 400 rather
