@@ -115,6 +115,7 @@ load_dataset() {
     DATABASE_URL=$(db_url "$db") "$BIN/minitwit-admin" seed -users "$users" -messages "$messages" \
       -follows "$follows" -manifest "$RESULTS/$label/manifest.json"
     progress "dataset $label: caching as $dump"
+    rm -f "$CACHE/$label-"* # this size's dumps of an older seeder
     "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$BENCH_PORT" -U postgres -Fc -Z 1 -f "$dump.tmp" "$db"
     mv "$dump.tmp" "$dump"
     cp "$RESULTS/$label/manifest.json" "$dump.manifest.json"
