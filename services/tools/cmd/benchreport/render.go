@@ -60,6 +60,7 @@ func render(info runInfo, machine string, sets []dataset) string {
 			w("\nNot measured: %s.\n", strings.Join(d.Missing, ", "))
 		}
 		w("\n")
+		profileSection(&b, d)
 		replaySection(&b, d, info, &unmet)
 	}
 
@@ -197,4 +198,37 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// profileLines is how many of a profile's heaviest functions the report shows.
+const profileLines = 15
+
+// profileSection shows where the service's CPU went under the load of the
+// endpoints bench.sh profiled (a separate short run, so the measured
+// figures above carry no profiling overhead).
+func profileSection(b *strings.Builder, d dataset) {
+	for _, e := range endpoints {
+		prof, ok := d.Profiles[e.Name]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "#### Where `minitwit`'s CPU goes: %s, dataset %s\n\n", e.What, d.Label)
+		b.WriteString("`go tool pprof -top` of a CPU profile taken during a separate load run of this endpoint (flat = in the function itself, cum = with what it calls):\n\n```\n")
+		n := 0
+		for line := range strings.Lines(prof) {
+			if strings.HasPrefix(line, "File:") || strings.HasPrefix(line, "Build ID:") || strings.HasPrefix(line, "Type:") || strings.HasPrefix(line, "Time:") {
+				continue
+			}
+			b.WriteString(line)
+			if strings.Contains(line, "flat%") {
+				n = 1
+			} else if n > 0 {
+				n++
+			}
+			if n > profileLines {
+				break
+			}
+		}
+		b.WriteString("```\n\n")
+	}
 }

@@ -19,9 +19,10 @@ type dataset struct {
 	Manifest manifest
 	Load     map[string]loadFigures
 	Pgbench  map[string]pgbenchFigures
-	Service  *replayReport // replay against minitwit
-	Null     *replayReport // the same scenario against nullserver
-	Missing  []string      // inputs that were not there, named in the report
+	Service  *replayReport     // replay against minitwit
+	Null     *replayReport     // the same scenario against nullserver
+	Missing  []string          // inputs that were not there, named in the report
+	Profiles map[string]string // endpoint -> `go tool pprof -top` of the service under its load
 }
 
 type runInfo struct {
@@ -70,7 +71,7 @@ func report(args []string) error {
 }
 
 func readDataset(dir, label string) (dataset, error) {
-	d := dataset{Label: label, Load: map[string]loadFigures{}, Pgbench: map[string]pgbenchFigures{}}
+	d := dataset{Label: label, Load: map[string]loadFigures{}, Pgbench: map[string]pgbenchFigures{}, Profiles: map[string]string{}}
 	if err := readJSON(filepath.Join(dir, "manifest.json"), &d.Manifest); err != nil {
 		return d, err
 	}
@@ -91,6 +92,11 @@ func readDataset(dir, label string) (dataset, error) {
 			d.Missing = append(d.Missing, e.Name+" (pgbench)")
 		} else {
 			return d, err
+		}
+	}
+	for _, e := range endpoints {
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name+".pprof.txt")); err == nil {
+			d.Profiles[e.Name] = string(b)
 		}
 	}
 	for _, r := range []struct {
