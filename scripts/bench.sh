@@ -39,6 +39,8 @@ else
   REPLAY_USERS=300 REPLAY_ACTIONS=10000
   OUT=${BENCH_OUT:-docs/performance.md}
 fi
+# Endpoints whose service CPU profile the report shows (a separate short run).
+PROFILED=(public home-heavy api-msgs tweet)
 ENDPOINTS=(public public-page1000 user-popular user-light home-heavy api-msgs api-msgs-user api-fllws-heavy tweet)
 SIM_AUTH=simulator:super_safe!
 started=$(date +%s)
@@ -125,10 +127,13 @@ load_dataset() {
 
 # start_service DB starts minitwit on database DB at $MT_URL.
 start_service() {
-  local port
+  local port mport
   port=$(free_port)
+  mport=$(free_port)
   MT_URL=http://127.0.0.1:$port
-  DATABASE_URL=$(db_url "$1") ADDR=127.0.0.1:$port METRICS_ADDR=127.0.0.1:$(free_port) \
+  METRICS_URL=http://127.0.0.1:$mport
+  # PPROF=1 serves profiles on the internal listener; it costs nothing until asked.
+  DATABASE_URL=$(db_url "$1") ADDR=127.0.0.1:$port METRICS_ADDR=127.0.0.1:$mport PPROF=1 \
     SESSION_KEY=bench-session-key-0123456789abcdef0123 LOG_LEVEL=${BENCH_LOG_LEVEL:-info} \
     "$BIN/minitwit" >"$WORK/minitwit-$1.log" 2>&1 &
   MT_PID=$!
@@ -265,7 +270,8 @@ title_of() {
 # same users and page as path_of. Failed requests are counted in the report
 # (exit status 1); a tool that cannot run (status 2) stops the bench.
 run_load() {
-  local label=$1 e=$2 args=() url=$MT_URL status=0
+  local label=$1 e=$2 args=() url=$MT_URL status=0 out=$RESULTS/$1/$2
+  [[ ${3:-} == profile ]] && out=$WORK/$1-$2.profiled
   case $e in
     public) args=(-endpoint public) ;;
     # The load tool appends its paths to -url and keeps the URL's query, so
@@ -282,15 +288,29 @@ run_load() {
   local before
   before=$(cpu_ticks)
   "$BIN/load" -url "$url" -manifest "$RESULTS/$label/manifest.json" -c "$CONNS" -d "${SECONDS_PER_RUN}s" \
-    "${args[@]}" -json "$RESULTS/$label/$e.load.json" >"$WORK/$label-$e.load.txt" 2>&1 || status=$?
+    "${args[@]}" -json "$out.load.json" >"$WORK/$label-$e.load.txt" 2>&1 || status=$?
   # CPU of the service and of the database during the run, for the capacity
   # model (docs/scaling.md): "service_before db_before service_after db_after ticks_per_second".
-  echo "$before $(cpu_ticks) $(getconf CLK_TCK)" >"$RESULTS/$label/$e.cpu.txt"
+  echo "$before $(cpu_ticks) $(getconf CLK_TCK)" >"$out.cpu.txt"
   case $status in
     0) ;;
     1) log "$e: some requests failed: $(grep -m1 -i error "$WORK/$label-$e.load.txt" || true)" ;;
     *) cat "$WORK/$label-$e.load.txt" >&2; die "load tool failed on $e" ;;
   esac
+}
+
+# profile_run LABEL ENDPOINT loads one endpoint again while taking a CPU
+# profile of minitwit, and keeps pprof's top functions for the report.
+profile_run() {
+  local label=$1 e=$2 secs=$((SECONDS_PER_RUN / 2 > 2 ? SECONDS_PER_RUN / 2 : 2)) saved=$SECONDS_PER_RUN curl_pid
+  curl -s -o "$WORK/$label-$e.pprof" "$METRICS_URL/debug/pprof/profile?seconds=$((secs - 1))" &
+  curl_pid=$!
+  SECONDS_PER_RUN=$secs
+  run_load "$label" "$e" profile
+  SECONDS_PER_RUN=$saved
+  wait "$curl_pid" || { log "no CPU profile of $e"; return 0; }
+  go tool pprof -top -nodecount=40 "$BIN/minitwit" "$WORK/$label-$e.pprof" >"$RESULTS/$label/$e.pprof.txt" 2>/dev/null ||
+    log "pprof could not read the profile of $e"
 }
 
 # cpu_ticks prints the CPU time (clock ticks) used so far by minitwit and by
@@ -358,6 +378,10 @@ main() {
       run_load "$label" "$e"
       progress "dataset $label: $e: pgbench, ${SECONDS_PER_RUN}s at $CONNS connections"
       run_pgbench "$label" "$e"
+    done
+    for e in "${PROFILED[@]}"; do
+      progress "dataset $label: $e: CPU profile of minitwit under load"
+      profile_run "$label" "$e"
     done
     progress "dataset $label: simulator replay ($REPLAY_ACTIONS actions) against the service and against nullserver"
     replay_both "$label"
