@@ -27,7 +27,8 @@ import (
 // network). The one-node suite's load and API helpers work unchanged.
 type nodesSwarm struct {
 	*localSwarm
-	ids map[string]string // node name → Swarm node ID
+	ids   map[string]string // node name → Swarm node ID
+	suite *testing.T        // the top-level test: what lives as long as the swarm
 }
 
 // The rehearsal's fixed addresses (scripts/swarm-nodes/net.sh).
@@ -43,7 +44,7 @@ var (
 func nodeSock(node string) string { return "unix:///run/minitwit-nodes/" + node + "/docker.sock" }
 
 func newNodesSwarm(t *testing.T) *nodesSwarm {
-	s := &nodesSwarm{localSwarm: &localSwarm{httpsPort: FreePort(t), promPort: FreePort(t), stack: "minitwit"}}
+	s := &nodesSwarm{localSwarm: &localSwarm{httpsPort: FreePort(t), promPort: FreePort(t), stack: "minitwit"}, suite: t}
 	s.env = []string{"STACK_NAME=" + s.stack, "DOCKER_HOST=" + nodeSock("manager"), "DOCKER_BUILDKIT=1", "TAG=nodes"}
 	return s
 }

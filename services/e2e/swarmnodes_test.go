@@ -77,11 +77,12 @@ func nodesDeploy(t *testing.T, s *nodesSwarm) {
 	nodesPlacement(t, s)
 }
 
-// connect learns the node IDs and starts the test's forwarders.
+// connect learns the node IDs and starts the test's forwarders, which stay
+// until the whole suite ends.
 func (s *nodesSwarm) connect(t *testing.T) {
 	s.nodeIDs(t)
-	forward(t, s.httpsPort, nodesNamespace("outside"), nodePublic[nodesEdge]+":443")
-	forward(t, s.promPort, nodesNamespace("worker2"), nodePrivate["manager"]+":9090")
+	forward(s.suite, s.httpsPort, nodesNamespace("outside"), nodePublic[nodesEdge]+":443")
+	forward(s.suite, s.promPort, nodesNamespace("worker2"), nodePrivate["manager"]+":9090")
 }
 
 // nodesPlacement checks the labels and where the tasks run.
