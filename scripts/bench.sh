@@ -123,6 +123,8 @@ load_dataset() {
     cp "$RESULTS/$label/manifest.json" "$dump.manifest.json"
   fi
   psql_admin -d "$db" -c "VACUUM ANALYZE"
+  psql_admin -d "$db" -At -c "SELECT pg_database_size(current_database()),
+    pg_total_relation_size('messages'), pg_relation_size('messages')" >"$RESULTS/$label/dbsize.txt"
 }
 
 # start_service DB starts minitwit on database DB at $MT_URL.

@@ -37,6 +37,9 @@ func render(info runInfo, machine string, sets []dataset) string {
 		m := d.Manifest
 		w("%d users, %d messages, %d follows; heavy follower `%s`, popular user `%s`, heavy author `%s`.\n\n",
 			m.Users, m.Messages, m.Follows, m.HeavyFollower, m.PopularUser, m.HeavyAuthor)
+		if d.DBBytes > 0 {
+			w("On disk: database %s; messages %s with its indexes (%s without).\n\n", size(d.DBBytes), size(d.MessagesBytes), size(d.MessagesHeap))
+		}
 		w("| Endpoint | req/s | p50 ms | p99 ms | errors | pgbench tps | ratio | service CPU ms/req | db CPU ms/req | target | met? |\n")
 		w("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n")
 		for _, e := range endpoints {
@@ -170,6 +173,10 @@ func tps(p pgbenchFigures, ok bool) string {
 		return fmt.Sprintf("%.0f (%d failed)", p.TPS, p.Failed)
 	}
 	return fmt.Sprintf("%.0f", p.TPS)
+}
+
+func size(b int64) string {
+	return fmt.Sprintf("%.0f MB", float64(b)/1e6)
 }
 
 func cpu(ms float64) string {

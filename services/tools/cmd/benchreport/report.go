@@ -23,6 +23,9 @@ type dataset struct {
 	Null     *replayReport     // the same scenario against nullserver
 	Missing  []string          // inputs that were not there, named in the report
 	Profiles map[string]string // endpoint -> `go tool pprof -top` of the service under its load
+	// Sizes in bytes after seeding: the database, messages with its
+	// indexes, messages alone (0: not recorded).
+	DBBytes, MessagesBytes, MessagesHeap int64
 }
 
 type runInfo struct {
@@ -93,6 +96,9 @@ func readDataset(dir, label string) (dataset, error) {
 		} else {
 			return d, err
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "dbsize.txt")); err == nil {
+		_, _ = fmt.Sscanf(strings.ReplaceAll(string(b), "|", " "), "%d %d %d", &d.DBBytes, &d.MessagesBytes, &d.MessagesHeap)
 	}
 	for _, e := range endpoints {
 		if b, err := os.ReadFile(filepath.Join(dir, e.Name+".pprof.txt")); err == nil {
