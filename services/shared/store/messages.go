@@ -78,8 +78,11 @@ const (
 		ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d`
 	authorSQL = timelineColumns + ` WHERE NOT m.flagged AND m.author_id = @uid%[1]s
 		ORDER BY m.pub_date DESC, m.id DESC LIMIT %[2]d`
-	homeSQL         = timelineColumns + ` WHERE m.id IN (` + homeKeys + `) ORDER BY m.pub_date DESC, m.id DESC`
-	homeSQLPostgres = timelineColumns + ` WHERE m.id IN (` + homeKeysPostgres + `) ORDER BY m.pub_date DESC, m.id DESC`
+	homeSQL = timelineColumns + ` WHERE m.id IN (` + homeKeys + `) ORDER BY m.pub_date DESC, m.id DESC`
+	// = ANY (ARRAY(...)) rather than IN: the page's ids become one value
+	// computed first, and the rows are fetched by primary key; with IN, on
+	// a small table PostgreSQL chose to scan every message and hash-join.
+	homeSQLPostgres = timelineColumns + ` WHERE m.id = ANY (ARRAY(` + homeKeysPostgres + `)) ORDER BY m.pub_date DESC, m.id DESC`
 	// homeKeys walks the newest unflagged messages of everyone and keeps
 	// those of the user or a followee: SQLite's form, and PostgreSQL's for
 	// a user who follows many (see homeKeysPostgres).
