@@ -60,7 +60,7 @@ check_settings() {
   [[ -z $ADMIN_CIDR || $ADMIN_CIDR =~ $cidr_re ]] || die "ADMIN_CIDR must be empty or an IPv4 CIDR"
   local p l
   for p in $PUBLIC_PORTS; do
-    if ! [[ $p =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then die "PUBLIC_PORTS: '$p' is not a port"; fi
+    if ! [[ $p =~ ^[0-9]{1,5}$ ]] || ((10#$p < 1 || 10#$p > 65535)); then die "PUBLIC_PORTS: '$p' is not a port"; fi
   done
   [[ -n ${PUBLIC_PORTS// /} ]] || die "PUBLIC_PORTS is empty"
   for l in $NODE_LABELS; do
