@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -228,8 +229,11 @@ func isTxControl(sql string) bool {
 	return false
 }
 
-// statementLines is a script without its comments and \set lines: the
-// SQL, which two captures of one request must share.
+// statementLines is a script's SQL without its comments, \set lines and
+// variable numbering, one statement per entry, sorted: two captures of one
+// request must share it. Sorted, because the service may send statements
+// of one request on several connections at once (the simulator's latest id
+// beside the action), so their order in the log varies.
 func statementLines(script string) string {
 	var sb strings.Builder
 	for line := range strings.Lines(script) {
@@ -237,5 +241,9 @@ func statementLines(script string) string {
 			sb.WriteString(line)
 		}
 	}
-	return sb.String()
+	stmts := strings.SplitAfter(variable.ReplaceAllString(sb.String(), ":p$1"), ";\n")
+	slices.Sort(stmts)
+	return strings.Join(stmts, "")
 }
+
+var variable = regexp.MustCompile(`:s\d+p(\d+)`)

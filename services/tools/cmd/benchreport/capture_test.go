@@ -79,6 +79,16 @@ commit;
 		t.Errorf("different statements: got %v", err)
 	}
 
+	// The same statements in another order (sent on two connections at
+	// once) are the same request.
+	swapped := filepath.Join(dir, "swapped.sql")
+	_ = os.WriteFile(swapped, []byte("-- x\n\\set s1p1 1\nSELECT * FROM \"users\" WHERE username = :s1p1 LIMIT :s1p2;\n"+
+		"INSERT INTO \"simulator_latest\" (\"id\",\"value\") VALUES (:s2p1,:s2p2) ON CONFLICT (\"id\") DO UPDATE SET \"value\"=\"excluded\".\"value\";\n"+
+		"begin;\nSELECT m.id\nFROM messages AS m\nWHERE m.author_id = :s4p1 AND m.flagged = :s4p2 LIMIT :s4p10;\ncommit;\n"), 0o644)
+	if err := capture(append(args, "-same-as", swapped, "-out", filepath.Join(dir, "w.sql"))); err != nil {
+		t.Errorf("same statements in another order: %v", err)
+	}
+
 	// Nothing logged after the offset is an error, not an empty script.
 	if err := capture([]string{"-log", logPath, "-offset", itoa(len(serverLog) + offset), "-out", filepath.Join(dir, "e.sql")}); err == nil {
 		t.Error("empty capture: no error")
