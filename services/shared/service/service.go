@@ -44,6 +44,8 @@ type Base struct {
 	Log     *logrus.Entry
 	Store   *store.Store
 	Metrics *metrics.Metrics
+	// pool fails readiness until the first connections are open.
+	pool *store.Warmer
 }
 
 // Start reads the configuration and, when args name a subcommand, runs it
@@ -94,13 +96,15 @@ func Start(ctx context.Context, d Defaults, args []string) (b *Base, done bool, 
 		}
 		m.WatchDB(st.ReplicaSQLDB(), d.Name+"_replica")
 	}
-	return &Base{Config: cfg, Log: log, Store: st, Metrics: m}, false, nil
+	pool := st.Warm(ctx, store.WarmConns)
+	return &Base{Config: cfg, Log: log, Store: st, Metrics: m, pool: pool}, false, nil
 }
 
 // Readiness is what /readyz of a split service checks: the database answers
-// and holds every schema step this binary knows.
+// and holds every schema step this binary knows, and the first connections
+// of the pool are open (store.Warm).
 func (b *Base) Readiness() map[string]domain.Pinger {
-	return map[string]domain.Pinger{"database": b.Store, "schema": store.SchemaCheck{Store: b.Store}}
+	return map[string]domain.Pinger{"database": b.Store, "schema": store.SchemaCheck{Store: b.Store}, "pool": b.pool}
 }
 
 // FollowGraph is the follower graph with the readiness checks that go with

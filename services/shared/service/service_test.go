@@ -154,7 +154,7 @@ func TestFollowsPicksTheGraph(t *testing.T) {
 	if got, ok := follows.(*store.Store); !ok || got != b.Store {
 		t.Errorf("without FOLLOWER_URL the graph is %T, want the store", follows)
 	}
-	if diff := cmp.Diff([]string{"database", "schema"}, keys(ready)); diff != "" {
+	if diff := cmp.Diff([]string{"database", "pool", "schema"}, keys(ready)); diff != "" {
 		t.Errorf("readiness without a follower service (-want +got):\n%s", diff)
 	}
 
@@ -163,7 +163,7 @@ func TestFollowsPicksTheGraph(t *testing.T) {
 	if _, ok := follows.(*followclient.Client); !ok {
 		t.Errorf("with FOLLOWER_URL the graph is %T, not the follower client", follows)
 	}
-	if diff := cmp.Diff([]string{"database", "follower", "schema"}, keys(ready)); diff != "" {
+	if diff := cmp.Diff([]string{"database", "follower", "pool", "schema"}, keys(ready)); diff != "" {
 		t.Errorf("readiness with a follower service (-want +got):\n%s", diff)
 	}
 }
