@@ -92,14 +92,11 @@ func nodesScrape(t *testing.T, s *nodesSwarm) {
 // it, the services finish in-flight requests on SIGTERM and nginx retries a
 // refused or timed-out connection on the next address, so the drain itself
 // must lose nothing: no request without an answer, no gateway error (502,
-// 504), no wrong answer other than a service's own 500/503.
+// 504), no wrong answer.
 //
-// What this machine cannot promise is a new replica's first connections to
-// PostgreSQL within store.ConnectTimeout (250 ms: SCRAM authentication on
-// two cores shared by up to eight suites): a request that needs one then
-// fails with the services' 503 (or the API's 500 relaying the follower's).
-// Those are counted apart, GETs and writes, and each must be matched by a
-// "failed to connect" error the services logged during the drain.
+// A new replica reports ready only once its first PostgreSQL connections
+// are open (store.Warm), so no request waits on a new connection either:
+// every request must get its right answer.
 func nodesDrain(t *testing.T, s *nodesSwarm) {
 	moved := map[string]int{}
 	for _, svc := range []string{"web", "api", "follower"} {
@@ -114,7 +111,6 @@ func nodesDrain(t *testing.T, s *nodesSwarm) {
 	}
 	t.Cleanup(func() { _, _ = s.tryDocker("node", "update", "--availability", "active", s.ids["worker1"]) })
 	var took time.Duration
-	since := time.Now().UTC().Add(-time.Second).Format(time.RFC3339)
 	res := s.drill(t, func() {
 		start := time.Now()
 		s.docker(t, "node", "update", "--availability", "drain", s.ids["worker1"])
@@ -146,41 +142,13 @@ func nodesDrain(t *testing.T, s *nodesSwarm) {
 	})
 	t.Logf("drain of worker1 (moved %v) took %s; load meanwhile: %s", moved, took.Round(100*time.Millisecond), res)
 
-	var lost, dbGets, dbWrites []string
-	lost = append(lost, res.Transport...)
-	for _, f := range res.Wrong {
-		// "WHAT: STATUS BODY" (loadResult.Wrong)
-		what, rest, _ := strings.Cut(f, ": ")
-		if !strings.HasPrefix(rest, "500 ") && !strings.HasPrefix(rest, "503 ") {
-			lost = append(lost, f)
-			continue
-		}
-		if strings.HasPrefix(what, "GET ") {
-			dbGets = append(dbGets, f)
-		} else {
-			dbWrites = append(dbWrites, f)
-		}
-	}
-	connectErrors := 0
-	for _, svc := range []string{"web", "api", "follower"} {
-		for _, line := range s.serviceLogs(t, svc, since) {
-			if strings.Contains(line, `"level":"error"`) && strings.Contains(line, "failed to connect") {
-				connectErrors++
-			}
-		}
-	}
-	t.Logf("failed during the drain: %d without an answer or with a gateway/wrong answer; "+
-		"%d GETs and %d writes answered 500/503 by a service; %d new-connection timeouts logged by the services",
-		len(lost), len(dbGets), len(dbWrites), connectErrors)
+	failed := append(append([]string{}, res.Transport...), res.Wrong...)
+	t.Logf("failed during the drain: %d of %d requests", len(failed), res.Sent)
 	if res.Sent < 100 {
 		t.Errorf("only %d requests during the drain: the load did not run", res.Sent)
 	}
-	if len(lost) > 0 {
-		t.Errorf("the drain lost requests: %q", first(lost, 10))
-	}
-	if n := len(dbGets) + len(dbWrites); n > connectErrors {
-		t.Errorf("%d requests answered 500/503 but the services logged only %d PostgreSQL connection timeouts: GETs %q; writes %q",
-			n, connectErrors, first(dbGets, 5), first(dbWrites, 5))
+	if len(failed) > 0 {
+		t.Errorf("%d requests failed during the drain: %q", len(failed), first(failed, 10))
 	}
 	s.docker(t, "node", "update", "--availability", "active", s.ids["worker1"])
 	if got := s.docker(t, "node", "inspect", "-f", "{{.Spec.Availability}}", s.ids["worker1"]); got != "active" {
