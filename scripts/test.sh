@@ -26,7 +26,8 @@ ensure_packages "$PG_BIN/initdb:postgresql-15" curl:curl shellcheck:shellcheck \
   prometheus-nginx-exporter:prometheus-nginx-exporter \
   prometheus-blackbox-exporter:prometheus-blackbox-exporter \
   chromium:chromium npm:npm gpg:gnupg aws:awscli docker:docker.io dockerd:docker.io \
-  debootstrap:debootstrap nft:nftables
+  debootstrap:debootstrap nft:nftables containerd:containerd \
+  nsenter:util-linux unshare:util-linux ip:iproute2
 command -v go >/dev/null || die "Go is required (https://go.dev/dl), see README"
 
 # Every package of the workspace's modules (go.work), in one call each.
