@@ -311,7 +311,7 @@ profile_run() {
   run_load "$label" "$e" profile
   SECONDS_PER_RUN=$saved
   wait "$curl_pid" || { log "no CPU profile of $e"; return 0; }
-  go tool pprof -top -nodecount=40 "$BIN/minitwit" "$WORK/$label-$e.pprof" >"$RESULTS/$label/$e.pprof.txt" 2>/dev/null ||
+  go tool pprof -top -cum -nodecount=60 "$BIN/minitwit" "$WORK/$label-$e.pprof" >"$RESULTS/$label/$e.pprof.txt" 2>/dev/null ||
     log "pprof could not read the profile of $e"
 }
 

@@ -208,7 +208,7 @@ func orDefault(s, def string) string {
 }
 
 // profileLines is how many of a profile's heaviest functions the report shows.
-const profileLines = 15
+const profileLines = 30
 
 // profileSection shows where the service's CPU went under the load of the
 // endpoints bench.sh profiled (a separate short run, so the measured
@@ -220,7 +220,7 @@ func profileSection(b *strings.Builder, d dataset) {
 			continue
 		}
 		fmt.Fprintf(b, "#### Where `minitwit`'s CPU goes: %s, dataset %s\n\n", e.What, d.Label)
-		b.WriteString("`go tool pprof -top` of a CPU profile taken during a separate load run of this endpoint (flat = in the function itself, cum = with what it calls):\n\n```\n")
+		b.WriteString("`go tool pprof -top -cum` of a CPU profile taken during a separate load run of this endpoint (cum = in the function and what it calls, flat = in the function itself):\n\n```\n")
 		n := 0
 		for line := range strings.Lines(prof) {
 			if strings.HasPrefix(line, "File:") || strings.HasPrefix(line, "Build ID:") || strings.HasPrefix(line, "Type:") || strings.HasPrefix(line, "Time:") {
