@@ -13,8 +13,8 @@
 #      nullserver (a do-nothing API) to get the per-action server time.
 # Then benchreport turns the figures into docs/performance.md.
 #
-# Usage: scripts/bench.sh                 full run (about 15-25 minutes on 2 cores)
-#        BENCH_QUICK=1 scripts/bench.sh    tiny datasets, 2 s runs, report to /tmp
+# Usage: scripts/bench.sh                 full run (about 12 minutes on 2 busy cores, cache filled)
+#        BENCH_QUICK=1 scripts/bench.sh    tiny datasets, 2 s runs, report and SQL to /tmp
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_CACHE
 # (/var/cache/minitwit-bench), BENCH_OUT (docs/performance.md, quick: under /tmp),
 # BENCH_KEEP=1 keeps the work directory (logs, raw figures), BENCH_COMMITTED=1
@@ -33,11 +33,13 @@ if [[ $QUICK == 1 ]]; then
   DATASETS=(q2k:3000:2000:30000 q20k:3000:20000:30000)
   REPLAY_USERS=50 REPLAY_ACTIONS=1000
   OUT=${BENCH_OUT:-/tmp/minitwit-bench-quick.md}
+  SQL_DIR=/tmp/minitwit-bench-quick-sql # the committed scripts stay those of a full run
 else
   SECONDS_PER_RUN=${BENCH_SECONDS:-10}
   DATASETS=(10k:100000:10000:1000000 5M:100000:5000000:1000000)
   REPLAY_USERS=300 REPLAY_ACTIONS=10000
   OUT=${BENCH_OUT:-docs/performance.md}
+  SQL_DIR=scripts/bench
 fi
 # Endpoints whose service CPU profile the report shows (a separate short run).
 PROFILED=(public home-heavy api-msgs tweet)
@@ -205,12 +207,12 @@ request() {
   esac
 }
 
-# capture_sql LABEL writes scripts/bench/<endpoint>.sql from the statements
+# capture_sql LABEL writes $SQL_DIR/<endpoint>.sql from the statements
 # PostgreSQL logs while each endpoint is requested alone, twice: both requests
 # must log the same statements, else the capture missed or mixed some.
 capture_sql() {
   local e offset ignore="^(SELECT 1|;|-- ping|SELECT 'bench-marker-[0-9]+')\$"
-  mkdir -p scripts/bench
+  mkdir -p "$SQL_DIR"
   curl -s -o /dev/null -c "$WORK/cookies" --data-urlencode "username=$HEAVY" --data-urlencode "password=$PASSWORD" "$MT_URL/login"
   for e in "${ENDPOINTS[@]}"; do request "$e"; done # warm the statement caches
   psql_admin -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
@@ -238,7 +240,7 @@ capture_sql() {
     request "$e"
     sync_log
     "$BIN/benchreport" capture -log "$PG_LOG" -offset "$offset" -ignore "$ignore" -title "$(title_of "$e")" \
-      -same-as "$WORK/$e.first.sql" -out "scripts/bench/$e.sql"
+      -same-as "$WORK/$e.first.sql" -out "$SQL_DIR/$e.sql"
   done
   psql_admin -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
 }
@@ -333,9 +335,9 @@ cpu_ticks() {
 # run_pgbench LABEL ENDPOINT runs the endpoint's captured SQL at the same concurrency.
 run_pgbench() {
   local label=$1 e=$2 defines=()
-  mapfile -t defines < <(sed -n 's/^-- define: /-D/p' "scripts/bench/$e.sql")
+  mapfile -t defines < <(sed -n 's/^-- define: /-D/p' "$SQL_DIR/$e.sql")
   "$PG_BIN/pgbench" -h 127.0.0.1 -p "$BENCH_PORT" -U postgres -n -M prepared -c "$CONNS" -j 2 \
-    -T "$SECONDS_PER_RUN" "${defines[@]}" -f "scripts/bench/$e.sql" "bench_${label,,}" \
+    -T "$SECONDS_PER_RUN" "${defines[@]}" -f "$SQL_DIR/$e.sql" "bench_${label,,}" \
     >"$RESULTS/$label/$e.pgbench.txt" 2>&1 || { cat "$RESULTS/$label/$e.pgbench.txt" >&2; die "pgbench failed on $e"; }
 }
 
