@@ -6,34 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"minitwit/shared/domain"
 	"minitwit/shared/storetest"
 )
-
-// statementLog records the SQL statements a store sends.
-type statementLog struct {
-	mu   sync.Mutex
-	stmt []string
-}
-
-func (l *statementLog) add(sql string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stmt = append(l.stmt, sql)
-}
-
-// take returns the statements since the last take and forgets them.
-func (l *statementLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.stmt
-	l.stmt = nil
-	return s
-}
 
 // apiCall is one request of the statement-count table.
 type apiCall struct{ method, path, body string }
@@ -45,15 +23,15 @@ type apiCall struct{ method, path, body string }
 // statement per message, author or followee) makes the large case cost more.
 func TestStatementsPerRequest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		log := &statementLog{}
-		if err := db.Store.OnStatement(log.add); err != nil {
+		log := &storetest.StatementLog{}
+		if err := db.Store.OnStatement(log.Add); err != nil {
 			t.Fatal(err)
 		}
 		seedStatementWorld(t, db)
 		srv := newServer(t, db)
 		do := func(c apiCall) int {
 			t.Helper()
-			log.take()
+			log.Take()
 			req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
 			if err != nil {
 				t.Fatal(err)
@@ -68,7 +46,7 @@ func TestStatementsPerRequest(t *testing.T) {
 			if res.StatusCode >= 300 {
 				t.Fatalf("%s %s: status %d: %s", c.method, c.path, res.StatusCode, body)
 			}
-			return len(log.take())
+			return len(log.Take())
 		}
 
 		rows := []struct {

@@ -4,33 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"minitwit/shared/storetest"
 )
-
-// statementLog records the SQL statements a store sends.
-type statementLog struct {
-	mu   sync.Mutex
-	stmt []string
-}
-
-func (l *statementLog) add(sql string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stmt = append(l.stmt, sql)
-}
-
-// take returns the statements since the last take and forgets them.
-func (l *statementLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.stmt
-	l.stmt = nil
-	return s
-}
 
 // webCall is one request of the statement-count table, sent by a guest or
 // by a signed-in user ("one" follows one user, "many" follows 50).
@@ -49,8 +27,8 @@ type webCall struct {
 // more.
 func TestStatementsPerRequest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		log := &statementLog{}
-		if err := db.Store.OnStatement(log.add); err != nil {
+		log := &storetest.StatementLog{}
+		if err := db.Store.OnStatement(log.Add); err != nil {
 			t.Fatal(err)
 		}
 		a := newApp(t, db)
@@ -96,12 +74,12 @@ func TestStatementsPerRequest(t *testing.T) {
 
 		do := func(w webCall) int {
 			t.Helper()
-			log.take()
+			log.Take()
 			r := clients[w.as].do(w.method, w.path, w.form, nil)
 			if r.Status >= 400 {
 				t.Fatalf("%s %s as %q: status %d:\n%s", w.method, w.path, w.as, r.Status, r.Body)
 			}
-			return len(log.take())
+			return len(log.Take())
 		}
 		msg := url.Values{"text": {"a message"}}
 		rows := []struct {
