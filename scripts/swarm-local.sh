@@ -24,30 +24,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/swarm-local/lib.sh
 source "$ROOT/scripts/swarm-local/lib.sh"
+# shellcheck source=scripts/swarm-local/stack-setup.sh
+source "$ROOT/scripts/swarm-local/stack-setup.sh"
 
 TAG=${TAG:-local}
 HTTPS_PORT=${HTTPS_PORT:-443}
 HTTP_PORT=${HTTP_PORT:-80}
 export HTTPS_PORT HTTP_PORT
-
-need_tools() {
-  local missing=() t
-  for t in dockerd containerd runc debootstrap iptables ip nft go; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
-  done
-  [[ -x $DOCKER_CLI ]] || missing+=("$DOCKER_CLI")
-  ((${#missing[@]} == 0)) || swarm_die "missing: ${missing[*]} (apt-get install docker.io debootstrap nftables)"
-}
-
-# deploy_cli prints the docker CLI for deploy.sh: one whose `stack deploy`
-# knows --detach (Debian's 20.10 client does not; a newer one on PATH does).
-deploy_cli() {
-  local c
-  for c in /usr/local/bin/docker /usr/bin/docker; do
-    [[ -x $c ]] && "$c" stack deploy --help 2>/dev/null | grep -q -- '--detach' && { echo "$c"; return; }
-  done
-  echo "$DOCKER_CLI"
-}
 
 # swarm_env exports what scripts/deploy.sh and the stack files need here.
 swarm_env() {
@@ -90,34 +73,6 @@ swarm_init() {
   dk node update --label-add minitwit.edge=true --label-add minitwit.db=true "$node" >/dev/null
 }
 
-# secret NAME VALUE creates Swarm secret NAME unless it exists.
-secret() {
-  dk secret inspect "$1" >/dev/null 2>&1 && return 0
-  printf '%s' "$2" | dk secret create "$1" - >/dev/null
-}
-
-make_secrets() {
-  local dir=$SWARM_STATE/secrets
-  mkdir -p "$dir"
-  chmod 700 "$dir"
-  # Random values kept here for the tests and for psql; the simulator's
-  # credentials are the ones its protocol fixes.
-  [[ -s $dir/db_password ]] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$dir/db_password"
-  [[ -s $dir/postgres_exporter_password ]] || head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$dir/postgres_exporter_password"
-  secret minitwit_db_password "$(<"$dir/db_password")"
-  secret minitwit_session_key "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  secret minitwit_simulator_user simulator
-  secret minitwit_simulator_password 'super_safe!'
-  secret minitwit_postgres_exporter_password "$(<"$dir/postgres_exporter_password")"
-  secret minitwit_grafana_admin_password "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
-  # Alertmanager's webhook: nothing listens there; alerts are read from
-  # Alertmanager's own API.
-  secret minitwit_alertmanager_webhook_url http://127.0.0.1:9/alerts
-  secret minitwit_backup_s3_access_key_id local
-  secret minitwit_backup_s3_secret_access_key local
-  secret minitwit_backup_passphrase disabled
-}
-
 build() {
   local bases=$SWARM_STATE/bases.env
   "$ROOT/scripts/swarm-local/bases.sh" >"$bases.new"
@@ -130,36 +85,23 @@ build() {
   fi
 }
 
-# pg_exporter_role gives the postgres exporter its login (docs/monitoring.md).
+# pg_exporter_role gives the postgres exporter its login (nothing to do
+# while PostgreSQL is not running).
 pg_exporter_role() {
-  local c pw
-  pw=$(<"$SWARM_STATE/secrets/postgres_exporter_password")
-  c=$(postgres_container) || return 0
-  dk exec -i "$c" psql -q -v ON_ERROR_STOP=1 -U minitwit -d minitwit >/dev/null <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'postgres_exporter') THEN
-    CREATE ROLE postgres_exporter LOGIN PASSWORD '$pw';
-    GRANT pg_monitor TO postgres_exporter;
-  END IF;
-END \$\$;
-SQL
-}
-
-postgres_container() {
-  local id
-  id=$(dk ps -q --filter "label=com.docker.swarm.service.name=${STACK_NAME}_postgres" | head -n 1)
-  [[ -n $id ]] && echo "$id"
+  local c
+  c=$(stack_postgres dk) || return 0
+  stack_exporter_role "$SWARM_STATE/secrets/postgres_exporter_password" "$c" dk
 }
 
 up() {
-  need_tools
+  stack_need_tools swarm_die
   local started=$SECONDS
   mkdir -p "$SWARM_STATE"
   dockerd_start
   ln -sf "$(deploy_cli)" "$SWARM_BIN/docker"
   build
   swarm_init
-  make_secrets
+  stack_secrets "$SWARM_STATE/secrets" dk
   mkdir -p "$SWARM_STATE/letsencrypt" "$SWARM_STATE/acme"
   : >"$SWARM_STATE/minitwit.env"
   "$ROOT/scripts/swarm-local/gateway-template.sh" "$SWARM_STATE/gateway-local.conf.template"
@@ -201,7 +143,7 @@ case ${1:-} in
   up) up ;;
   build)
     # For the tests: the private dockerd, the stand-ins and TAG's images only.
-    need_tools
+    stack_need_tools swarm_die
     mkdir -p "$SWARM_STATE"
     dockerd_start
     ln -sf "$(deploy_cli)" "$SWARM_BIN/docker"

@@ -40,6 +40,8 @@ HERE=$ROOT/scripts/swarm-nodes
 source "$HERE/net.sh"
 # shellcheck source=scripts/swarm-nodes/daemon.sh
 source "$HERE/daemon.sh"
+# shellcheck source=scripts/swarm-local/stack-setup.sh
+source "$ROOT/scripts/swarm-local/stack-setup.sh"
 
 TAG=${TAG:-local}
 STACK_NAME=${STACK_NAME:-minitwit}
@@ -48,15 +50,6 @@ MANAGER_SOCK=$(node_sock manager)
 
 nodes_log() { printf '%s swarm-nodes: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 nodes_die() { nodes_log "error: $*"; exit 1; }
-
-need_tools() {
-  local missing=() t
-  for t in dockerd containerd runc debootstrap iptables ip nft go; do
-    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
-  done
-  [[ -x $DOCKER_CLI ]] || missing+=("$DOCKER_CLI")
-  ((${#missing[@]} == 0)) || nodes_die "missing: ${missing[*]} (apt-get install docker.io debootstrap nftables)"
-}
 
 # provision NODE runs stack/infra/node/provision.sh inside NODE's namespace,
 # as cloud-init runs it on a droplet (INSTALL_DOCKER=0: the node's dockerd
@@ -142,16 +135,6 @@ copy_images() {
   node_stop builder
 }
 
-# deploy_cli prints a docker CLI whose `stack deploy` knows --detach (for
-# deploy.sh; Debian's 20.10 client does not).
-deploy_cli() {
-  local c
-  for c in /usr/local/bin/docker /usr/bin/docker; do
-    [[ -x $c ]] && "$c" stack deploy --help 2>/dev/null | grep -q -- '--detach' && { echo "$c"; return; }
-  done
-  echo "$DOCKER_CLI"
-}
-
 # deploy_env exports what scripts/deploy.sh and the stack files need.
 deploy_env() {
   load_bases_env
@@ -167,54 +150,16 @@ deploy_env() {
   export LOCAL_TEMPLATE_VERSION
 }
 
-# secret NAME VALUE creates Swarm secret NAME unless it exists.
-secret() {
-  dkn manager secret inspect "$1" >/dev/null 2>&1 && return 0
-  printf '%s' "$2" | dkn manager secret create "$1" - >/dev/null
-}
-
-random() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
-
-# make_secrets: the same secrets as swarm-local.sh (the simulator's
-# credentials are the ones its protocol fixes; nothing listens at the
-# webhook; backups are off here).
-make_secrets() {
-  local dir=$NODES_STATE/secrets
-  mkdir -p "$dir"
-  chmod 700 "$dir"
-  [[ -s $dir/db_password ]] || random >"$dir/db_password"
-  [[ -s $dir/postgres_exporter_password ]] || random >"$dir/postgres_exporter_password"
-  secret minitwit_db_password "$(<"$dir/db_password")"
-  secret minitwit_session_key "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  secret minitwit_simulator_user simulator
-  secret minitwit_simulator_password 'super_safe!'
-  secret minitwit_postgres_exporter_password "$(<"$dir/postgres_exporter_password")"
-  secret minitwit_grafana_admin_password "$(random)"
-  secret minitwit_alertmanager_webhook_url http://127.0.0.1:9/alerts
-  secret minitwit_backup_s3_access_key_id local
-  secret minitwit_backup_s3_secret_access_key local
-  secret minitwit_backup_passphrase disabled
-}
-
-# pg_exporter_role gives the postgres exporter its login (docs/monitoring.md);
-# PostgreSQL runs on the manager.
+# pg_exporter_role gives the postgres exporter its login; PostgreSQL runs on
+# the manager.
 pg_exporter_role() {
-  local c pw
-  pw=$(<"$NODES_STATE/secrets/postgres_exporter_password")
-  c=$(dkn manager ps -q --filter "label=com.docker.swarm.service.name=${STACK_NAME}_postgres" | head -n 1)
-  [[ -n $c ]] || return 1
-  dkn manager exec -i "$c" psql -q -v ON_ERROR_STOP=1 -U minitwit -d minitwit >/dev/null <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'postgres_exporter') THEN
-    CREATE ROLE postgres_exporter LOGIN PASSWORD '$pw';
-    GRANT pg_monitor TO postgres_exporter;
-  END IF;
-END \$\$;
-SQL
+  local c
+  c=$(stack_postgres dkn manager) || return 1
+  stack_exporter_role "$NODES_STATE/secrets/postgres_exporter_password" "$c" dkn manager
 }
 
 up() {
-  need_tools
+  stack_need_tools nodes_die
   local started=$SECONDS t node
   # A crashed earlier run: start from nothing.
   if [[ -d $NODES_STATE && ! -f $NODES_STATE/up.ok ]] && ! node_answers manager; then
@@ -237,7 +182,7 @@ up() {
   fi
   copy_images
   nodes_log "images ready on every node in $((SECONDS - t)) s"
-  make_secrets
+  stack_secrets "$NODES_STATE/secrets" dkn manager
   : >"$NODES_STATE/minitwit.env"
   "$ROOT/scripts/swarm-local/gateway-template.sh" "$NODES_STATE/gateway-local.conf.template"
   t=$SECONDS
