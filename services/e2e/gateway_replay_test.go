@@ -12,11 +12,6 @@ import (
 	"time"
 )
 
-// gwReplayTimeout is the replay's per-request timeout in this suite. The
-// tool's default (300 ms) is a latency budget, which belongs to benchmarks;
-// here every request must be answered correctly, however slow the machine.
-const gwReplayTimeout = "10s"
-
 // gwReplayReport is the part of the replay tool's -report JSON the checks read.
 type gwReplayReport struct {
 	Planned          int      `json:"actions_planned"`
@@ -73,7 +68,7 @@ func gwScenario(t testing.TB, args ...string) string {
 // HTTPS; the report goes to report.
 func (g *Gateway) replayCmd(scenario, report string, args ...string) *exec.Cmd {
 	argv := append([]string{"-base", g.HTTPSURL() + "/api", "-insecure", "-progress", "0",
-		"-timeout", gwReplayTimeout, "-report", report}, args...)
+		"-timeout", replayTimeout, "-report", report}, args...)
 	return exec.Command(bin("replay"), append(argv, scenario)...)
 }
 

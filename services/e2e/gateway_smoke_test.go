@@ -23,7 +23,7 @@ const gatewaySmokeActions = 200
 func gatewaySmoke(t *testing.T, g *Gateway) {
 	smoke := func(t *testing.T, args ...string) (string, int) {
 		t.Helper()
-		argv := append([]string{"-base", g.HTTPSURL(), "-replay-timeout", gwReplayTimeout, "-timeout", "30s"}, args...)
+		argv := append([]string{"-base", g.HTTPSURL(), "-replay-timeout", replayTimeout, "-timeout", "30s"}, args...)
 		cmd := exec.Command(bin("smoke"), argv...)
 		cmd.Env = append(cmd.Environ(), "SMOKE_SIM_PASSWORD=super_safe!")
 		out, err := cmd.CombinedOutput()

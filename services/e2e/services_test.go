@@ -93,10 +93,17 @@ func Scenario(t testing.TB, users, actions int, seed int64) string {
 	return path
 }
 
+// replayTimeout is the replay tool's per-request timeout in the suites. The
+// simulator's own 0.3 s is a speed target, measured by scripts/bench.sh and
+// the replay's latency table; here a slow fsync on a shared CI machine must
+// not turn a correct answer into a failed test. Callers may pass their own
+// -timeout after it (the last one wins).
+const replayTimeout = "10s"
+
 // Replay sends a scenario to an API base URL (ending in /api) with the
 // replay tool, which fails on any wrong answer; it returns the tool's report.
 func Replay(t testing.TB, base, scenario string, args ...string) string {
 	t.Helper()
-	argv := append([]string{bin("replay"), "-base", base}, args...)
+	argv := append([]string{bin("replay"), "-base", base, "-timeout", replayTimeout}, args...)
 	return RunCmd(t, nil, append(argv, scenario)...)
 }

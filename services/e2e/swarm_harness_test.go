@@ -131,7 +131,8 @@ func (s *localSwarm) startReplay(t testing.TB, scenario string, args ...string) 
 	t.Helper()
 	dir := t.TempDir()
 	r := &backgroundReplay{report: filepath.Join(dir, "report.json"), log: filepath.Join(dir, "replay.log"), done: make(chan error, 1)}
-	argv := append([]string{"-base", s.baseURL() + "/api", "-insecure", "-delays=false", "-progress", "0", "-report", r.report}, args...)
+	argv := append([]string{"-base", s.baseURL() + "/api", "-insecure", "-delays=false", "-progress", "0",
+		"-timeout", replayTimeout, "-report", r.report}, args...)
 	argv = append(argv, scenario)
 	logf, err := os.Create(r.log)
 	if err != nil {
