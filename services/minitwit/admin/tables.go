@@ -32,7 +32,7 @@ type table struct {
 // legacySelects name, in import order, each current table and the SELECT
 // that reads it from the legacy schema.
 var legacySelects = []struct{ name, legacy string }{
-	{"users", `SELECT user_id AS id, username AS username, COALESCE(email, '') AS email, COALESCE(pw_hash, '') AS pw_hash FROM "user"`},
+	{"users", `SELECT user_id AS id, username AS username, COALESCE(email, '') AS email, COALESCE(pw_hash, '') AS pw_hash, '' AS name_key, '' AS totp_secret, 0 AS totp_last_step, '' AS recovery_codes FROM "user"`},
 	{"follows", `SELECT DISTINCT who_id AS who_id, whom_id AS whom_id FROM follower WHERE who_id IS NOT NULL AND whom_id IS NOT NULL`},
 	{"messages", `SELECT message_id AS id, author_id AS author_id, COALESCE(text, '') AS text, COALESCE(pub_date, 0) AS pub_date, COALESCE(flagged, 0) != 0 AS flagged FROM message`},
 }

@@ -31,6 +31,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "users, messages, follows, simulator_latest", false},
 	{2, "timeline indexes over unflagged messages", true},
+	{3, "account name keys, two-factor columns, sessions, sign-in throttle", false},
 }
 
 // migrationFiles holds the SQL of every step; 0000_schema_migrations.sql

@@ -8,6 +8,11 @@ type userRow struct {
 	Username string `gorm:"size:255;not null;uniqueIndex:idx_users_username"`
 	Email    string `gorm:"size:255;not null"`
 	PwHash   string `gorm:"size:255;not null"`
+	// Added by migration 3 (see its file): '' means unset.
+	NameKey       string `gorm:"size:255;not null;default:''"`
+	TotpSecret    string `gorm:"size:64;not null;default:''"`
+	TotpLastStep  int64  `gorm:"not null;default:0"`
+	RecoveryCodes string `gorm:"type:text;not null;default:''"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -39,3 +44,24 @@ type latestRow struct {
 }
 
 func (latestRow) TableName() string { return "simulator_latest" }
+
+// sessionRow is one signed-in browser (migration 3): the SHA-256 of the
+// cookie's token, never the token itself.
+type sessionRow struct {
+	TokenHash string `gorm:"primaryKey;size:64"`
+	UserID    int64  `gorm:"not null;index:idx_sessions_user"`
+	CreatedAt int64  `gorm:"not null;autoCreateTime:false"`
+	ExpiresAt int64  `gorm:"not null;index:idx_sessions_expires"`
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+// throttleRow counts failed sign-ins for one key (migration 3).
+type throttleRow struct {
+	Key          string `gorm:"primaryKey;size:320"`
+	Failures     int64  `gorm:"not null;default:0"`
+	LastFailure  int64  `gorm:"not null;default:0"`
+	BlockedUntil int64  `gorm:"not null;default:0"`
+}
+
+func (throttleRow) TableName() string { return "sign_in_throttle" }
