@@ -44,9 +44,9 @@ var apiOps = []struct {
 func FuzzAPI(f *testing.F) {
 	long := strings.Repeat("x", 300)
 	seeds := []struct {
-		op                  byte
+		op                 byte
 		name, other, query string
-		rawBody             string
+		rawBody            string
 	}{
 		{0, "alice", "alice@example.com", "latest=1", ""},
 		{0, "bob", "bob@example.com", "", ""},
