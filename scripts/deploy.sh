@@ -23,6 +23,14 @@
 # never keeps a deploy offline where no registry is reachable). Every outcome is appended to
 # DEPLOY_HISTORY (default stack/deploy-history), which rollback.sh reads.
 # --dry-run validates and prints the deploy command without changing anything.
+#
+# Safe defaults it enforces before anything else:
+#   - ACCEPTED_IPS (who may use /api/) must be set; "*" (everyone) only with
+#     ALLOW_ANY_CLIENT=1, which the gateway also requires.
+#   - the database TLS secrets (docs/deployment.md, "Database TLS") come from
+#     DB_TLS_DIR (default /var/lib/minitwit/db-tls, made by scripts/db-tls.sh),
+#     named after a hash of its files (DB_TLS_VERSION); deploy.sh creates
+#     them, and the follower token secret (random), when they are missing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,13 +64,45 @@ if [[ -f $ENV_FILE ]]; then
   set +a
 fi
 
+# Who may use /api/: never everyone by accident.
+ACCEPTED_IPS=${ACCEPTED_IPS:-}
+if [[ -z ${ACCEPTED_IPS//[[:space:],]/} ]]; then
+  die "ACCEPTED_IPS is not set: list the addresses or CIDRs that may use /api/ (or ACCEPTED_IPS='*' with ALLOW_ANY_CLIENT=1 to let everyone)"
+fi
+if [[ $ACCEPTED_IPS == *'*'* && ${ALLOW_ANY_CLIENT:-} != 1 ]]; then
+  die "ACCEPTED_IPS='$ACCEPTED_IPS' lets every client use /api/: set ALLOW_ANY_CLIENT=1 if that is really meant"
+fi
+export ACCEPTED_IPS ALLOW_ANY_CLIENT=${ALLOW_ANY_CLIENT:-0}
+
 cd "$ROOT"
-# Swarm configs cannot change in place: stack/monitoring.yml names its
-# configs after MONITORING_CONFIG_VERSION, so derive it from their content.
+# Swarm configs cannot change in place: the stack files name their configs
+# after a version, so derive each from the configs' content.
+config_version() { find "$@" -type f -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-12; }
 if [[ -d stack/monitoring && -z ${MONITORING_CONFIG_VERSION:-} ]]; then
-  MONITORING_CONFIG_VERSION=$(find stack/monitoring -type f -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-12)
+  MONITORING_CONFIG_VERSION=$(config_version stack/monitoring)
   export MONITORING_CONFIG_VERSION
 fi
+if [[ -d stack/postgres && -z ${DB_CONFIG_VERSION:-} ]]; then
+  DB_CONFIG_VERSION=$(config_version stack/postgres)
+  export DB_CONFIG_VERSION
+fi
+if [[ -d stack/replica && -z ${REPLICA_CONFIG_VERSION:-} ]]; then
+  REPLICA_CONFIG_VERSION=$(config_version stack/replica)
+  export REPLICA_CONFIG_VERSION
+fi
+# The database TLS secrets are named after their content too.
+DB_TLS_DIR=${DB_TLS_DIR:-/var/lib/minitwit/db-tls}
+DB_TLS_FILES=(ca-bundle.crt server.crt server.key)
+db_tls_files() {
+  local f
+  for f in "${DB_TLS_FILES[@]}"; do [[ -s $DB_TLS_DIR/$f ]] || return 1; done
+}
+if [[ -z ${DB_TLS_VERSION:-} ]] && db_tls_files; then
+  DB_TLS_VERSION=$(cd "$DB_TLS_DIR" && cat "${DB_TLS_FILES[@]}" | sha1sum | cut -c1-12)
+fi
+[[ -n ${DB_TLS_VERSION:-} ]] ||
+  die "no database TLS certificates in $DB_TLS_DIR: make them with scripts/db-tls.sh (docs/deployment.md, \"Database TLS\")"
+export DB_TLS_VERSION
 FILES=()
 for f in minitwit monitoring backup; do
   [[ -f stack/$f.yml ]] && FILES+=(-c "stack/$f.yml")
@@ -97,6 +137,25 @@ tag_of() {
 }
 
 service_exists() { docker service inspect "$1" >/dev/null 2>&1; }
+
+# ensure_secrets creates the secrets deploy.sh owns when they are missing:
+# the database TLS files of DB_TLS_DIR under DB_TLS_VERSION, and a random
+# follower token.
+ensure_secrets() {
+  local names=(minitwit_db_ca minitwit_db_server_cert minitwit_db_server_key) i name file
+  for i in "${!names[@]}"; do
+    name=${names[$i]}_$DB_TLS_VERSION file=$DB_TLS_DIR/${DB_TLS_FILES[$i]}
+    docker secret inspect "$name" >/dev/null 2>&1 && continue
+    [[ -s $file ]] || die "secret $name does not exist and $file is missing (scripts/db-tls.sh)"
+    docker secret create "$name" "$file" >/dev/null || die "docker secret create $name failed"
+    log "created secret $name from $file"
+  done
+  if ! docker secret inspect minitwit_follower_token >/dev/null 2>&1; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' | docker secret create minitwit_follower_token - >/dev/null ||
+      die "docker secret create minitwit_follower_token failed"
+    log "created secret minitwit_follower_token (random)"
+  fi
+}
 
 stack_services() { docker stack services --format '{{.Name}}' "$STACK" 2>/dev/null | sort; }
 
@@ -262,6 +321,7 @@ if service_exists "${STACK}_web"; then
   PREVIOUS=$(tag_of "$(docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' "${STACK}_web")")
 fi
 log "deploying $TAG (running now: ${PREVIOUS:-nothing})"
+ensure_secrets
 
 if ((migrate)) && service_exists "${STACK}_migrate"; then
   if ! run_migration "$TAG"; then

@@ -7,7 +7,8 @@
 #   up      starts a private dockerd (scripts/swarm-local/lib.sh), makes or
 #           loads the base-image stand-ins (scripts/swarm-local/bases.sh),
 #           builds the images with scripts/build-images.sh, initialises the
-#           swarm on 127.0.0.1, creates the secrets and deploys with
+#           swarm on 127.0.0.1, creates the secrets and the database's CA
+#           and certificate (scripts/db-tls.sh) and deploys with
 #           scripts/deploy.sh; prints the URL and returns, the stack running
 #   down    removes the stack, the swarm, the dockerd and everything they
 #           left on the host; only the cached stand-ins stay (SWARM_CACHE)
@@ -41,7 +42,11 @@ swarm_env() {
   source "$bases"
   set +a
   export PATH="$SWARM_BIN:$PATH"
-  export TAG DOMAIN=localhost ACCEPTED_IPS='*'
+  # Everyone may use /api/ on purpose: the gateway is published on
+  # 127.0.0.1 only, and sees those clients by docker_gwbridge's address.
+  export TAG DOMAIN=localhost ACCEPTED_IPS='*' ALLOW_ANY_CLIENT=1
+  # The stack CA and PostgreSQL's certificate (scripts/db-tls.sh, made by up).
+  export DB_TLS_DIR=$SWARM_STATE/db-tls
   export LETSENCRYPT_DIR=$SWARM_STATE/letsencrypt ACME_WEBROOT=$SWARM_STATE/acme
   export MINITWIT_ENV=$SWARM_STATE/minitwit.env DEPLOY_HISTORY=$SWARM_STATE/deploy-history
   export DEPLOY_RESOLVE_IMAGE=never DEPLOY_POLL_SECONDS=${DEPLOY_POLL_SECONDS:-2}
@@ -102,6 +107,7 @@ up() {
   build
   swarm_init
   stack_secrets "$SWARM_STATE/secrets" dk
+  "$ROOT/scripts/db-tls.sh" "$SWARM_STATE/db-tls" >/dev/null
   mkdir -p "$SWARM_STATE/letsencrypt" "$SWARM_STATE/acme"
   : >"$SWARM_STATE/minitwit.env"
   "$ROOT/scripts/swarm-local/gateway-template.sh" "$SWARM_STATE/gateway-local.conf.template"
@@ -154,7 +160,7 @@ case ${1:-} in
   env)
     # For the tests: the environment deploy.sh and rollback.sh need here.
     swarm_env
-    env | grep -E '^(PATH|DOCKER_HOST|DOCKER_BUILDKIT|TAG|DOMAIN|ACCEPTED_IPS|LETSENCRYPT_DIR|ACME_WEBROOT|MINITWIT_ENV|DEPLOY_HISTORY|DEPLOY_RESOLVE_IMAGE|DEPLOY_POLL_SECONDS|HTTPS?_PORT|PROMETHEUS_PORT|ALERTMANAGER_PORT|LOCAL_[A-Z_]*|STACK_[A-Z_]*|[A-Z]*_IMAGE)='
+    env | grep -E '^(PATH|DOCKER_HOST|DOCKER_BUILDKIT|TAG|DOMAIN|ACCEPTED_IPS|ALLOW_ANY_CLIENT|DB_TLS_DIR|LETSENCRYPT_DIR|ACME_WEBROOT|MINITWIT_ENV|DEPLOY_HISTORY|DEPLOY_RESOLVE_IMAGE|DEPLOY_POLL_SECONDS|HTTPS?_PORT|PROMETHEUS_PORT|ALERTMANAGER_PORT|LOCAL_[A-Z_]*|STACK_[A-Z_]*|[A-Z]*_IMAGE)='
     ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -139,7 +139,11 @@ copy_images() {
 deploy_env() {
   load_bases_env
   export PATH="$NODES_STATE/bin:$PATH" DOCKER_HOST=unix://$MANAGER_SOCK DOCKER_BUILDKIT=1
-  export TAG STACK_NAME DOMAIN=localhost ACCEPTED_IPS='*' HTTP_PORT=80 HTTPS_PORT=443
+  # Everyone may use /api/ on purpose: the only clients are in this
+  # machine's own "outside" namespace.
+  export TAG STACK_NAME DOMAIN=localhost ACCEPTED_IPS='*' ALLOW_ANY_CLIENT=1 HTTP_PORT=80 HTTPS_PORT=443
+  # The stack CA and PostgreSQL's certificate (scripts/db-tls.sh, made by up).
+  export DB_TLS_DIR=$NODES_STATE/db-tls
   export LETSENCRYPT_DIR=$NODES_STATE/letsencrypt ACME_WEBROOT=$NODES_STATE/acme
   export MINITWIT_ENV=$NODES_STATE/minitwit.env DEPLOY_HISTORY=$NODES_STATE/deploy-history
   export DEPLOY_RESOLVE_IMAGE=never DEPLOY_POLL_SECONDS=${DEPLOY_POLL_SECONDS:-2}
@@ -183,6 +187,7 @@ up() {
   copy_images
   nodes_log "images ready on every node in $((SECONDS - t)) s"
   stack_secrets "$NODES_STATE/secrets" dkn manager
+  "$ROOT/scripts/db-tls.sh" "$NODES_STATE/db-tls" >/dev/null
   : >"$NODES_STATE/minitwit.env"
   "$ROOT/scripts/swarm-local/gateway-template.sh" "$NODES_STATE/gateway-local.conf.template"
   t=$SECONDS
@@ -251,7 +256,7 @@ case ${1:-} in
   status) status ;;
   env)
     deploy_env
-    env | grep -E '^(PATH|DOCKER_HOST|DOCKER_BUILDKIT|TAG|DOMAIN|ACCEPTED_IPS|LETSENCRYPT_DIR|ACME_WEBROOT|MINITWIT_ENV|DEPLOY_HISTORY|DEPLOY_RESOLVE_IMAGE|DEPLOY_POLL_SECONDS|HTTPS?_PORT|LOCAL_[A-Z_]*|STACK_[A-Z_]*|[A-Z]*_REPLICAS|[A-Z]*_IMAGE)='
+    env | grep -E '^(PATH|DOCKER_HOST|DOCKER_BUILDKIT|TAG|DOMAIN|ACCEPTED_IPS|ALLOW_ANY_CLIENT|DB_TLS_DIR|LETSENCRYPT_DIR|ACME_WEBROOT|MINITWIT_ENV|DEPLOY_HISTORY|DEPLOY_RESOLVE_IMAGE|DEPLOY_POLL_SECONDS|HTTPS?_PORT|LOCAL_[A-Z_]*|STACK_[A-Z_]*|[A-Z]*_REPLICAS|[A-Z]*_IMAGE)='
     ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -32,8 +32,13 @@ func newFakeSwarm(t *testing.T) *fakeSwarm {
 	if err := os.Symlink(self, filepath.Join(binDir, "docker")); err != nil {
 		t.Fatal(err)
 	}
+	// deploy.sh makes the database TLS secrets from these files.
+	tlsDir := filepath.Join(dir, "db-tls")
+	RunCmd(t, nil, repoPath("scripts", "db-tls.sh"), tlsDir)
 	return &fakeSwarm{dir: dir, env: []string{
 		"PATH=" + binDir + ":" + os.Getenv("PATH"),
+		"DB_TLS_DIR=" + tlsDir,
+		"ACCEPTED_IPS=203.0.113.0/24",
 		fakeDockerEnv + "=" + dir,
 		realDockerEnv + "=" + real,
 		"MINITWIT_ENV=/nonexistent",

@@ -121,6 +121,8 @@ func fakeDockerCommand(st fakeSwarmState, args []string, stdout, stderr io.Write
 		fmt.Fprintln(stdout, "true")
 	case "stack deploy":
 		fakeStackDeploy(st, last)
+	case "secret inspect", "secret create":
+		return fakeSecret(st, args, stderr)
 	case "service inspect":
 		return fakeServiceInspect(st, args, stdout, stderr)
 	case "service update":

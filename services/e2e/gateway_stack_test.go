@@ -258,7 +258,9 @@ func testGatewayStack(t *testing.T) {
 		}
 	}
 	t.Run("DeployDryRun", func(t *testing.T) {
-		env := []string{"DOMAIN=minitwit.test", "MINITWIT_ENV=/nonexistent"}
+		// deploy.sh refuses to run without ACCEPTED_IPS and without the
+		// database TLS secrets' version (gateway_deploysafety_test.go).
+		env := []string{"DOMAIN=minitwit.test", "MINITWIT_ENV=/nonexistent", "ACCEPTED_IPS=203.0.113.0/24", "DB_TLS_VERSION=e2e"}
 		stdout, stderr, err := gwRunSplit(env, repoPath("scripts", "deploy.sh"), "--dry-run", "t-123")
 		if err != nil {
 			t.Fatalf("deploy.sh --dry-run: %v\n%s", err, stderr)

@@ -24,6 +24,7 @@ func TestGateway(t *testing.T) {
 	t.Run("Render", testGatewayRender)
 	t.Run("StackConfig", testGatewayStack)
 	t.Run("DeployRollback", testDeployRollback)
+	t.Run("DeploySafety", testGatewayDeploySafety)
 	t.Run("Entrypoint", testGatewayEntrypoint)
 
 	live := &Shared[*Gateway]{Parent: t, Start: func(t testing.TB) *Gateway {

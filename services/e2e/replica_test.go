@@ -674,7 +674,7 @@ func testReplicaStackFile(t *testing.T) {
 	}
 
 	for _, name := range []string{"web", "api", "follower"} {
-		if got := merged.Services[name].Environment["DATABASE_READ_URL"]; got != "postgres://minitwit@db-replica:5432/minitwit?sslmode=disable" {
+		if got := merged.Services[name].Environment["DATABASE_READ_URL"]; got != "postgres://minitwit@db-replica:5432/minitwit?sslmode=verify-full&sslrootcert=/run/secrets/db_ca.crt" {
 			t.Errorf("%s: DATABASE_READ_URL %q, want the db-replica service", name, got)
 		}
 		if d := cmp.Diff(alone.Services[name].Environment["DATABASE_URL"], merged.Services[name].Environment["DATABASE_URL"]); d != "" {
@@ -715,7 +715,8 @@ func testReplicaStackFile(t *testing.T) {
 		}) {
 			t.Errorf("%s: secrets %+v lack db_replication_password", name, s.Secrets)
 		}
-		if len(s.Entrypoint) != 2 || len(s.Configs) != 1 || s.Entrypoint[1] != s.Configs[0].Target {
+		// db-replica also mounts the primary's pg_hba.conf (config db_hba).
+		if len(s.Entrypoint) != 2 || len(s.Configs) < 1 || s.Entrypoint[1] != s.Configs[0].Target {
 			t.Errorf("%s: entrypoint %q, configs %+v: want its script from a config", name, s.Entrypoint, s.Configs)
 		}
 	}
