@@ -43,6 +43,7 @@ func TestSwarm(t *testing.T) {
 		{"Deploy", swarmDeploy},
 		{"Hardening", swarmHardening},
 		{"Replay", swarmReplay},
+		{"DatabaseTLS", swarmDatabaseTLS},
 		{"RollingUpdate", swarmRollingUpdate},
 		{"BadRelease", swarmBadRelease},
 		{"TaskKill", swarmTaskKill},
