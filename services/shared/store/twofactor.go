@@ -24,7 +24,7 @@ var ErrTwoFactorChanged = errors.New("the two-factor state changed meanwhile")
 // retry means another of the user's codes was used at the same moment.
 const maxRecoveryRetries = 8
 
-// TwoFactor returns userID's stored secret ('' when two-factor sign-in is
+// TwoFactor returns userID's stored secret (” when two-factor sign-in is
 // off), the last accepted step and the hashes of the unused recovery codes;
 // domain.ErrNotFound for an unknown user.
 func (s *Store) TwoFactor(ctx context.Context, userID int64) (secret string, lastStep int64, recoveryHashes []string, err error) {
