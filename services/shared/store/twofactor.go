@@ -9,7 +9,7 @@ import (
 )
 
 // Two-factor sign-in (migration 3's users columns): totp_secret is what the
-// web UI stores for a user's authenticator ('' = off; the store treats it
+// web UI stores for a user's authenticator (empty = off; the store treats it
 // as opaque), totp_last_step the last 30 s step a code was accepted for,
 // recovery_codes the hashes of the unused one-time codes, space separated.
 // Every statement goes to the primary: a code accepted on one replica must
@@ -24,7 +24,7 @@ var ErrTwoFactorChanged = errors.New("the two-factor state changed meanwhile")
 // retry means another of the user's codes was used at the same moment.
 const maxRecoveryRetries = 8
 
-// TwoFactor returns userID's stored secret (” when two-factor sign-in is
+// TwoFactor returns userID's stored secret (empty when two-factor sign-in is
 // off), the last accepted step and the hashes of the unused recovery codes;
 // domain.ErrNotFound for an unknown user.
 func (s *Store) TwoFactor(ctx context.Context, userID int64) (secret string, lastStep int64, recoveryHashes []string, err error) {
