@@ -15,13 +15,14 @@
 #                   services use (below)
 #
 # Idempotent: an existing CA is kept; the server certificate is (re)made
-# when it is missing, not signed by ca.pem, names other hosts than wanted,
-# or expires within 30 days.
+# when it is missing, not signed by a CA of ca-bundle.crt, names other hosts
+# than wanted, or expires within 30 days.
 #   --force          a new CA (rotation); the old CA's certificate stays in
-#                    ca-bundle.crt so that clients trust both until
-#                    --drop-previous; implies --renew
-#   --renew          a new server key and certificate in any case
+#                    ca-bundle.crt so that clients trust both, and so does
+#                    the server certificate it signed, until --renew
+#   --renew          a new server key and certificate, signed by ca.pem
 #   --drop-previous  ca-bundle.crt holds the current CA only
+# A CA rotation is three deploys: --force, --renew, --drop-previous.
 #
 # Host names (subjectAltName): for each service name in DB_TLS_SERVICES
 # (default "postgres db-replica"): NAME, tasks.NAME, STACK_NAME_NAME and
@@ -36,7 +37,7 @@ die() { log "error: $*"; exit 1; }
 force=0 renew=0 drop=0 dir=''
 while (($#)); do
   case $1 in
-    --force) force=1 renew=1 ;;
+    --force) force=1 ;;
     --renew) renew=1 ;;
     --drop-previous) drop=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -82,7 +83,7 @@ else
     -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -out ca.pem.new 2>/dev/null
   mv ca.pem.new ca.pem
-  renew=1
+  [[ -s ca-previous.pem ]] || renew=1
   log "made a new CA in $dir"
 fi
 ((drop == 0)) || rm -f ca-previous.pem
@@ -90,11 +91,11 @@ cat ca.pem >ca-bundle.crt.new
 [[ -s ca-previous.pem ]] && cat ca-previous.pem >>ca-bundle.crt.new
 mv ca-bundle.crt.new ca-bundle.crt
 
-# server_current succeeds when server.crt is signed by ca.pem, names exactly
+# server_current succeeds when server.crt is signed by a trusted CA, names exactly
 # the wanted hosts, matches server.key and is valid for 30 more days.
 server_current() {
   [[ -s server.key && -s server.crt ]] || return 1
-  openssl verify -CAfile ca.pem server.crt >/dev/null 2>&1 || return 1
+  openssl verify -CAfile ca-bundle.crt server.crt >/dev/null 2>&1 || return 1
   openssl x509 -in server.crt -noout -checkend $((30 * 86400)) >/dev/null || return 1
   local have want
   have=$(openssl x509 -in server.crt -noout -ext subjectAltName | tail -n +2 | tr -d ' ' | tr ',' '\n' | sort)
