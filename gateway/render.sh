@@ -44,7 +44,7 @@ output=$2
 : "${STATUS_ALLOW:=127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16}"
 : "${GRAFANA_UPSTREAM:=}"
 : "${RESOLVER:=127.0.0.11}"
-: "${CSP:=default-src 'none'; style-src 'self'; img-src 'self' https://*.gravatar.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'}"
+: "${CSP:=default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'}"
 
 nl='
 '

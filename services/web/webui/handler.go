@@ -48,6 +48,7 @@ type Handler struct {
 	pages    pages
 	// messageHTML renders and remembers timeline messages.
 	messageHTML *messageHTML
+	avatars     *avatars
 	css         []byte
 	cssURL      string
 	origin      *http.CrossOriginProtection
@@ -73,6 +74,7 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(css)
+	av := newAvatars(d.SessionKey)
 	return &Handler{
 		users:       d.Users,
 		messages:    d.Messages,
@@ -82,7 +84,8 @@ func New(d Deps) (*Handler, error) {
 		log:         d.Log,
 		metrics:     d.Metrics,
 		pages:       pg,
-		messageHTML: newMessageHTML(pg.timeline.Lookup("message")),
+		messageHTML: newMessageHTML(pg.timeline.Lookup("message"), av),
+		avatars:     av,
 		css:         css,
 		// The content hash in the URL lets browsers cache the file for
 		// good and still fetch a new one after a deploy.
@@ -97,6 +100,9 @@ func New(d Deps) (*Handler, error) {
 // as "/api/" on the same engine.
 func (h *Handler) Mount(r gin.IRouter) {
 	r.GET("/static/style.css", h.styleSheet)
+	// Three segments: no user route has as many, so "/avatar/follow" still
+	// follows a user named "avatar".
+	r.GET(avatarPath+":key/:size", h.avatar)
 
 	r.GET("/", h.withViewer, h.homeTimeline)
 	r.GET("/public", h.withViewer, h.publicTimeline)

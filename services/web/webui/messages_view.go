@@ -2,8 +2,6 @@ package webui
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/hex"
 	"html/template"
 	"net/url"
 	"strings"
@@ -17,18 +15,21 @@ import (
 type messageView struct {
 	Author    string
 	AuthorURL string
-	Avatar    string
+	Avatar    string // this site's identicon of the author
+	Avatar2x  string // the same at twice the size, for high-density screens
 	Text      string
 	Time      string // YYYY-MM-DD @ HH:MM, UTC
 	DateTime  string // RFC 3339, for <time datetime>
 }
 
-func newMessageView(m domain.Message) messageView {
+func newMessageView(m domain.Message, av *avatars) messageView {
 	t := m.PubDate.UTC()
+	src, src2x := av.urls(m.AuthorID)
 	return messageView{
 		Author:    m.Author,
 		AuthorURL: userPath(m.Author),
-		Avatar:    gravatarURL(m.Email),
+		Avatar:    src,
+		Avatar2x:  src2x,
 		Text:      m.Text,
 		Time:      t.Format("2006-01-02 @ 15:04"),
 		DateTime:  t.Format(time.RFC3339),
@@ -41,12 +42,13 @@ func newMessageView(m domain.Message) messageView {
 // message); the same messages appear on every view of the public and home
 // timelines. The memo is not a cache of the database: every page still
 // reads its messages, and an entry is used only when every input of the
-// fragment (author, email, text, time) equals the row just read, so it
+// fragment (author, author id, text, time) equals the row just read, so it
 // can never show something the database no longer says. Entries are keyed
 // by message id and kept in two generations of at most messageMemoSize
 // each, so memory stays bounded and recently shown messages stay.
 type messageHTML struct {
 	tmpl     *template.Template
+	avatars  *avatars
 	mu       sync.Mutex
 	cur, old map[int64]renderedMessage
 }
@@ -60,16 +62,16 @@ type renderedMessage struct {
 
 // fragmentInput is everything the fragment of a message depends on.
 type fragmentInput struct {
-	author, email, text string
-	pubDate             int64
+	author, text      string
+	authorID, pubDate int64
 }
 
 func inputOf(m domain.Message) fragmentInput {
-	return fragmentInput{author: m.Author, email: m.Email, text: m.Text, pubDate: m.PubDate.Unix()}
+	return fragmentInput{author: m.Author, authorID: m.AuthorID, text: m.Text, pubDate: m.PubDate.Unix()}
 }
 
-func newMessageHTML(t *template.Template) *messageHTML {
-	return &messageHTML{tmpl: t, cur: map[int64]renderedMessage{}, old: map[int64]renderedMessage{}}
+func newMessageHTML(t *template.Template, av *avatars) *messageHTML {
+	return &messageHTML{tmpl: t, avatars: av, cur: map[int64]renderedMessage{}, old: map[int64]renderedMessage{}}
 }
 
 // render returns the fragments of msgs, in order, as one piece of HTML (one
@@ -111,7 +113,7 @@ func (r *messageHTML) fragments(msgs []domain.Message) ([]template.HTML, error) 
 	fresh := make([]renderedMessage, len(missing))
 	for j, i := range missing {
 		buf.Reset()
-		if err := r.tmpl.Execute(&buf, newMessageView(msgs[i])); err != nil {
+		if err := r.tmpl.Execute(&buf, newMessageView(msgs[i], r.avatars)); err != nil {
 			return nil, err
 		}
 		out[i] = template.HTML(buf.String())
@@ -143,13 +145,6 @@ func (r *messageHTML) store(id int64, e renderedMessage) {
 		r.old, r.cur = r.cur, make(map[int64]renderedMessage, messageMemoSize)
 	}
 	r.cur[id] = e
-}
-
-// gravatarURL is the identicon avatar Gravatar serves for email. MD5 is what
-// Gravatar keys avatars by; it protects nothing here.
-func gravatarURL(email string) string {
-	sum := md5.Sum([]byte(strings.ToLower(strings.TrimSpace(email))))
-	return "https://www.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?d=identicon&s=48"
 }
 
 // userPath is the address of a user's page. Escaping keeps names holding

@@ -10,14 +10,14 @@ import (
 
 // TestMessageHTMLFollowsTheRow: a remembered fragment is used only while the
 // row it was made from is unchanged; a row that differs in any input (a
-// renamed author, another email, edited text, another time) renders anew.
+// renamed author, another author, edited text, another time) renders anew.
 func TestMessageHTMLFollowsTheRow(t *testing.T) {
 	pg, err := parsePages()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newMessageHTML(pg.timeline.Lookup("message"))
-	base := domain.Message{ID: 7, Author: "ann", Email: "ann@example.com", Text: "hello <b>", PubDate: time.Unix(1_700_000_000, 0)}
+	r := newMessageHTML(pg.timeline.Lookup("message"), newAvatars([]byte("test-session-key-0123456789abcdef")))
+	base := domain.Message{ID: 7, AuthorID: 3, Author: "ann", Email: "ann@example.com", Text: "hello <b>", PubDate: time.Unix(1_700_000_000, 0)}
 	render := func(m domain.Message) string {
 		t.Helper()
 		out, err := r.render([]domain.Message{m})
@@ -35,7 +35,7 @@ func TestMessageHTMLFollowsTheRow(t *testing.T) {
 	}
 	changed := []func(*domain.Message){
 		func(m *domain.Message) { m.Author = "bob" },
-		func(m *domain.Message) { m.Email = "other@example.com" },
+		func(m *domain.Message) { m.AuthorID = 4 },
 		func(m *domain.Message) { m.Text = "edited" },
 		func(m *domain.Message) { m.PubDate = m.PubDate.Add(time.Hour) },
 	}
@@ -43,7 +43,7 @@ func TestMessageHTMLFollowsTheRow(t *testing.T) {
 		m := base
 		change(&m)
 		got := render(m)
-		fresh := newMessageHTML(pg.timeline.Lookup("message"))
+		fresh := newMessageHTML(pg.timeline.Lookup("message"), newAvatars([]byte("test-session-key-0123456789abcdef")))
 		want, err := fresh.render([]domain.Message{m})
 		if err != nil {
 			t.Fatal(err)

@@ -66,13 +66,13 @@ func (h *Handler) layout(c *gin.Context) layout {
 }
 
 // securityHeaders keep pages out of caches (they depend on the session),
-// out of frames, and limit what they may load to this site and Gravatar.
+// out of frames, and limit what they may load to this site.
 var securityHeaders = map[string]string{
 	"Cache-Control":           "no-store",
 	"X-Content-Type-Options":  "nosniff",
 	"X-Frame-Options":         "DENY",
 	"Referrer-Policy":         "same-origin",
-	"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https://*.gravatar.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
 
 // renderStatus executes t into a buffer and writes it only when complete,
