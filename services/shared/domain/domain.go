@@ -44,8 +44,13 @@ type Page struct {
 type UserStore interface {
 	// CreateUser stores a new user; ErrUsernameTaken when the name exists.
 	CreateUser(ctx context.Context, u User) (User, error)
-	// UserByName returns ErrNotFound for an unknown name.
+	// UserByName returns ErrNotFound for an unknown name; names are
+	// compared in NFC, and one the database could not hold is unknown.
 	UserByName(ctx context.Context, username string) (User, error)
+	// UserByNameKey finds the user holding a name key (NameKey).
+	UserByNameKey(ctx context.Context, key string) (User, error)
+	// NameTaken tells whether a user has the name or the name key.
+	NameTaken(ctx context.Context, name, key string) (bool, error)
 	// UserByID returns ErrNotFound for an unknown id.
 	UserByID(ctx context.Context, id int64) (User, error)
 	// UpdatePasswordHash replaces a user's hash (legacy hashes are upgraded at sign-in).

@@ -2,10 +2,14 @@ package webui
 
 import (
 	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"minitwit/shared/domain"
+	"minitwit/shared/account"
 	"minitwit/shared/httpserver"
 )
 
@@ -33,28 +37,24 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	name, pw := formValue(c, "username"), formValue(c, "password")
-	u, err := h.findUser(c, name)
-	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+	u, err := h.accounts().SignIn(c.Request.Context(), name, pw, clientAddress(c.Request))
+	var throttled *account.Throttled
+	msg, status := "", http.StatusOK
+	switch {
+	case errors.Is(err, account.ErrUnknownUser):
+		msg = "Invalid username"
+	case errors.Is(err, account.ErrWrongPassword):
+		msg = "Invalid password"
+	case errors.As(err, &throttled):
+		msg, status = throttled.Error(), http.StatusTooManyRequests
+		c.Header("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
+	case err != nil:
 		h.fail(c, err)
 		return
 	}
-	msg := ""
-	switch {
-	case err != nil:
-		msg = "Invalid username"
-	default:
-		ok, rehash := h.hasher.Verify(u.PwHash, pw)
-		if !ok {
-			msg = "Invalid password"
-			break
-		}
-		if rehash {
-			h.upgradeHash(c, u, pw)
-		}
-	}
 	if msg != "" {
 		h.metrics.SignIns.WithLabelValues("failure").Inc()
-		h.render(c, h.pages.login, loginData{layout: h.layout(c), Error: msg, Username: name})
+		h.renderStatus(c, status, h.pages.login, loginData{layout: h.layout(c), Error: msg, Username: name})
 		return
 	}
 	if err := h.startSession(c, u.ID); err != nil {
@@ -67,23 +67,35 @@ func (h *Handler) login(c *gin.Context) {
 	h.redirect(c, "/")
 }
 
-// findUser looks name up; names the database could not hold are unknown.
-func (h *Handler) findUser(c *gin.Context, name string) (domain.User, error) {
-	if name == "" || !storable(name) {
-		return domain.User{}, domain.ErrNotFound
-	}
-	return h.users.UserByName(c.Request.Context(), name)
+// accounts is the shared account service over this handler's user store,
+// which also keeps the sign-in throttle (the store does both).
+func (h *Handler) accounts() *account.Service {
+	t, _ := h.users.(account.Throttle)
+	return &account.Service{Users: h.users, Throttle: t, Hasher: h.hasher, Policy: account.DefaultPolicy, Log: h.log}
 }
 
-// upgradeHash replaces a legacy or differently-costed hash now that the
-// password is known. Failing to do so does not fail the sign-in.
-func (h *Handler) upgradeHash(c *gin.Context, u domain.User, pw string) {
-	hash, err := h.hasher.Hash(pw)
-	if err == nil {
-		err = h.users.UpdatePasswordHash(c.Request.Context(), u.ID, hash)
-	}
+// clientAddress is the address failed sign-ins are counted against: the
+// TCP peer, or, when the peer is the gateway (loopback or a private
+// address, where NGINX runs), the address NGINX put in X-Forwarded-For
+// (it replaces whatever the client sent). A client reaching the service
+// directly from the internet cannot choose its own address this way.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		h.log.WithField("request_id", httpserver.RequestID(c.Request.Context())).
-			WithField("user_id", u.ID).WithError(err).Warn("could not upgrade password hash")
+		host = r.RemoteAddr
 	}
+	peer := net.ParseIP(host)
+	if peer == nil {
+		return host
+	}
+	if peer.IsLoopback() || peer.IsPrivate() {
+		fwd := r.Header.Values("X-Forwarded-For")
+		if len(fwd) > 0 {
+			parts := strings.Split(fwd[len(fwd)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	return peer.String()
 }

@@ -35,7 +35,7 @@ func TestLogin(t *testing.T) {
 		}{
 			{"unknown user", "bob", "whatever", "Invalid username"},
 			{"empty username", "", "whatever", "Invalid username"},
-			{"username of another case", "Alice", `p"w\[x]{y}'`, "Invalid username"},
+			{"look-alike of the name", "\u0430lice", `p"w\[x]{y}'`, "Invalid username"},
 			{"wrong password", "alice", "wrong-secret-42", "Invalid password"},
 			{"empty password", "alice", "", "Invalid password"},
 		}
@@ -60,6 +60,14 @@ func TestLogin(t *testing.T) {
 			})
 		}
 
+		// Names the database could not hold never reach it (PostgreSQL
+		// would refuse them with an error, a 500).
+		for _, name := range []string{"al\x00ice", "al\xffice"} {
+			r := a.client().post("/login", url.Values{"username": {name}, "password": {"x"}})
+			wantStatus(t, r, http.StatusOK)
+			mustContain(t, r.Body, errorBox("Invalid username"))
+		}
+
 		t.Run("success", func(t *testing.T) {
 			c := a.client()
 			r := c.post("/login", url.Values{"username": {"alice"}, "password": {`p"w\[x]{y}'`}})
@@ -67,16 +75,22 @@ func TestLogin(t *testing.T) {
 			page := c.follow(r)
 			mustContain(t, page.Body, flashBox("You were logged in"), "<h2>My Timeline</h2>")
 
+			t.Run("another case finds the same account", func(t *testing.T) {
+				// Names are unique case-insensitively, so "Alice" can
+				// only be alice.
+				c := a.client()
+				wantRedirect(t, c.post("/login", url.Values{"username": {"Alice"}, "password": {`p"w\[x]{y}'`}}), "/")
+			})
 			t.Run("already signed in", func(t *testing.T) {
 				wantRedirect(t, c.get("/login"), "/")
 				wantRedirect(t, c.post("/login", url.Values{"username": {"x"}, "password": {"y"}}), "/")
 			})
 		})
-		if got := testutil.ToFloat64(a.metrics.SignIns.WithLabelValues("failure")); got != float64(len(errorCases)) {
-			t.Errorf("signins{result=failure} = %v, want %d", got, len(errorCases))
+		if got := testutil.ToFloat64(a.metrics.SignIns.WithLabelValues("failure")); got != float64(len(errorCases)+2) {
+			t.Errorf("signins{result=failure} = %v, want %d", got, len(errorCases)+2)
 		}
-		if got := testutil.ToFloat64(a.metrics.SignIns.WithLabelValues("success")); got != 1 {
-			t.Errorf("signins{result=success} = %v, want 1", got)
+		if got := testutil.ToFloat64(a.metrics.SignIns.WithLabelValues("success")); got != 2 {
+			t.Errorf("signins{result=success} = %v, want 2", got)
 		}
 	})
 }
