@@ -15,11 +15,6 @@ import (
 // Every statement goes to the primary: a code accepted on one replica must
 // be refused on every other at once.
 
-// ErrTwoFactorChanged is a two-factor update refused because the user's
-// two-factor state is no longer the one the caller read: it was turned on
-// or off meanwhile, the step was already used, or the recovery code is gone.
-var ErrTwoFactorChanged = errors.New("the two-factor state changed meanwhile")
-
 // maxRecoveryRetries bounds UseRecoveryCode's compare-and-swap loop; each
 // retry means another of the user's codes was used at the same moment.
 const maxRecoveryRetries = 8
@@ -34,19 +29,23 @@ func (s *Store) TwoFactor(ctx context.Context, userID int64) (secret string, las
 	return secret, lastStep, strings.Fields(codes), err
 }
 
+// The conditional updates below report false, with no error, when the
+// user's two-factor state is no longer what the caller read: turned on or
+// off meanwhile, the step already used, the recovery code gone. They
+// return domain.ErrNotFound for an unknown user.
+
 // EnableTOTP turns two-factor sign-in on for userID with secret, step being
 // the step of the code that confirmed the setup (so that code cannot sign
-// in), and recoveryHashes as the unused recovery codes. It refuses with
-// ErrTwoFactorChanged when two-factor sign-in is on already (a second
-// set-up in another tab must not replace the first one silently), and
-// returns domain.ErrNotFound for an unknown user.
-func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret string, step int64, recoveryHashes []string) error {
+// in), and recoveryHashes as the unused recovery codes; false when
+// two-factor sign-in is on already (a second set-up in another tab must
+// not replace the first one silently).
+func (s *Store) EnableTOTP(ctx context.Context, userID int64, secret string, step int64, recoveryHashes []string) (bool, error) {
 	if secret == "" {
-		return domain.ErrInvalid
+		return false, domain.ErrInvalid
 	}
 	for _, h := range recoveryHashes {
 		if h == "" || strings.ContainsAny(h, " \t\n") {
-			return domain.ErrInvalid
+			return false, domain.ErrInvalid
 		}
 	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE users SET totp_secret = ?, totp_last_step = ?, recovery_codes = ?
@@ -70,11 +69,11 @@ func (s *Store) DisableTOTP(ctx context.Context, userID int64) error {
 // AcceptTOTPStep records that a code of step was used for userID's secret,
 // in one conditional statement: only when step is later than the last
 // accepted one and the secret is still the one the code was checked
-// against. ErrTwoFactorChanged otherwise, so no code signs in twice, on any
-// replica, even when two requests race.
-func (s *Store) AcceptTOTPStep(ctx context.Context, userID int64, secret string, step int64) error {
+// against; false otherwise, so no code signs in twice, on any replica,
+// even when two requests race.
+func (s *Store) AcceptTOTPStep(ctx context.Context, userID int64, secret string, step int64) (bool, error) {
 	if secret == "" {
-		return ErrTwoFactorChanged
+		return false, nil
 	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE users SET totp_last_step = ?
 WHERE id = ? AND totp_secret = ? AND totp_last_step < ?`, step, userID, secret, step)
@@ -83,9 +82,9 @@ WHERE id = ? AND totp_secret = ? AND totp_last_step < ?`, step, userID, secret, 
 
 // ReplaceTOTPSecret swaps old for replacement (the same secret sealed
 // under a new key) when userID's secret is still old.
-func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID int64, old, replacement string) error {
+func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID int64, old, replacement string) (bool, error) {
 	if old == "" || replacement == "" {
-		return domain.ErrInvalid
+		return false, domain.ErrInvalid
 	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?`, replacement, userID, old)
 	return s.changedOne(ctx, res.Error, res.RowsAffected, userID)
@@ -93,19 +92,19 @@ func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID int64, old, replac
 
 // UseRecoveryCode removes hash from userID's unused recovery codes, as a
 // compare-and-swap of the whole list, so two requests racing with the same
-// code cannot both succeed: ErrTwoFactorChanged when hash is not (or no
-// longer) among them or two-factor sign-in is off.
-func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string) error {
+// code cannot both succeed: false when hash is not (or no longer) among
+// them or two-factor sign-in is off.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string) (bool, error) {
 	if hash == "" {
-		return ErrTwoFactorChanged
+		return false, nil
 	}
 	for range maxRecoveryRetries {
 		secret, _, hashes, err := s.TwoFactor(ctx, userID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if secret == "" {
-			return ErrTwoFactorChanged
+			return false, nil
 		}
 		rest := make([]string, 0, len(hashes))
 		found := false
@@ -117,33 +116,34 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID int64, hash string) 
 			rest = append(rest, h)
 		}
 		if !found {
-			return ErrTwoFactorChanged
+			return false, nil
 		}
 		res := s.db.WithContext(ctx).Exec(`UPDATE users SET recovery_codes = ? WHERE id = ? AND recovery_codes = ? AND totp_secret <> ''`,
 			strings.Join(rest, " "), userID, strings.Join(hashes, " "))
 		if res.Error != nil {
-			return translate(res.Error)
+			return false, translate(res.Error)
 		}
 		if res.RowsAffected == 1 {
-			return nil
+			return true, nil
 		}
 		// Another code was used (or this one) in between: read again.
 	}
-	return ErrTwoFactorChanged
+	return false, errors.New("store: recovery codes kept changing while one was used")
 }
 
 // changedOne turns the outcome of a conditional single-user update into
-// nil, domain.ErrNotFound (no such user) or ErrTwoFactorChanged.
-func (s *Store) changedOne(ctx context.Context, err error, rows int64, userID int64) error {
+// true, false (the condition did not hold) or domain.ErrNotFound (no such
+// user).
+func (s *Store) changedOne(ctx context.Context, err error, rows int64, userID int64) (bool, error) {
 	if err != nil {
-		return translate(err)
+		return false, translate(err)
 	}
 	if rows == 1 {
-		return nil
+		return true, nil
 	}
 	var one int
 	if err := scanOne(s.db.WithContext(ctx), `SELECT 1 FROM users WHERE id = @id`, map[string]any{"id": userID}, &one); err != nil {
-		return err
+		return false, err
 	}
-	return ErrTwoFactorChanged
+	return false, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"minitwit/shared/domain"
-	"minitwit/shared/store"
 	"minitwit/shared/storetest"
 )
 
@@ -48,43 +47,46 @@ func TestTwoFactor(t *testing.T) {
 			t.Errorf("TwoFactor(unknown) = %v, want ErrNotFound", err)
 		}
 
-		if err := s.EnableTOTP(ctx, alice.ID, "sealed-1", 100, []string{"h1", "h2", "h3"}); err != nil {
-			t.Fatal(err)
+		if ok, err := s.EnableTOTP(ctx, alice.ID, "sealed-1", 100, []string{"h1", "h2", "h3"}); !ok || err != nil {
+			t.Fatalf("EnableTOTP = %v, %v", ok, err)
 		}
 		want(alice.ID, state{"sealed-1", 100, []string{"h1", "h2", "h3"}})
 		want(bob.ID, state{Secret: "", Codes: []string{}})
 
 		for _, tt := range []struct {
 			name string
-			do   func() error
-			want error
+			do   func() (bool, error)
+			ok   bool
+			err  error
 		}{
-			{"enable twice", func() error { return s.EnableTOTP(ctx, alice.ID, "sealed-2", 1, nil) }, store.ErrTwoFactorChanged},
-			{"enable unknown user", func() error { return s.EnableTOTP(ctx, 9999, "x", 1, nil) }, domain.ErrNotFound},
-			{"enable empty secret", func() error { return s.EnableTOTP(ctx, bob.ID, "", 1, nil) }, domain.ErrInvalid},
-			{"enable hash with space", func() error { return s.EnableTOTP(ctx, bob.ID, "x", 1, []string{"a b"}) }, domain.ErrInvalid},
-			{"step of the confirmation", func() error { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 100) }, store.ErrTwoFactorChanged},
-			{"earlier step", func() error { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 99) }, store.ErrTwoFactorChanged},
-			{"step for another secret", func() error { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-0", 101) }, store.ErrTwoFactorChanged},
-			{"step when off", func() error { return s.AcceptTOTPStep(ctx, bob.ID, "", 101) }, store.ErrTwoFactorChanged},
-			{"step of unknown user", func() error { return s.AcceptTOTPStep(ctx, 9999, "sealed-1", 101) }, domain.ErrNotFound},
-			{"later step", func() error { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 101) }, nil},
-			{"the same step again", func() error { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 101) }, store.ErrTwoFactorChanged},
-			{"unknown recovery code", func() error { return s.UseRecoveryCode(ctx, alice.ID, "h9") }, store.ErrTwoFactorChanged},
-			{"empty recovery code", func() error { return s.UseRecoveryCode(ctx, alice.ID, "") }, store.ErrTwoFactorChanged},
-			{"recovery code of another user", func() error { return s.UseRecoveryCode(ctx, bob.ID, "h1") }, store.ErrTwoFactorChanged},
-			{"recovery code", func() error { return s.UseRecoveryCode(ctx, alice.ID, "h2") }, nil},
-			{"recovery code again", func() error { return s.UseRecoveryCode(ctx, alice.ID, "h2") }, store.ErrTwoFactorChanged},
-			{"replace a stale secret", func() error { return s.ReplaceTOTPSecret(ctx, alice.ID, "sealed-0", "resealed") }, store.ErrTwoFactorChanged},
+			{"enable twice", func() (bool, error) { return s.EnableTOTP(ctx, alice.ID, "sealed-2", 1, nil) }, false, nil},
+			{"enable unknown user", func() (bool, error) { return s.EnableTOTP(ctx, 9999, "x", 1, nil) }, false, domain.ErrNotFound},
+			{"enable empty secret", func() (bool, error) { return s.EnableTOTP(ctx, bob.ID, "", 1, nil) }, false, domain.ErrInvalid},
+			{"enable hash with space", func() (bool, error) { return s.EnableTOTP(ctx, bob.ID, "x", 1, []string{"a b"}) }, false, domain.ErrInvalid},
+			{"step of the confirmation", func() (bool, error) { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 100) }, false, nil},
+			{"earlier step", func() (bool, error) { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 99) }, false, nil},
+			{"step for another secret", func() (bool, error) { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-0", 101) }, false, nil},
+			{"step when off", func() (bool, error) { return s.AcceptTOTPStep(ctx, bob.ID, "", 101) }, false, nil},
+			{"step of unknown user", func() (bool, error) { return s.AcceptTOTPStep(ctx, 9999, "sealed-1", 101) }, false, domain.ErrNotFound},
+			{"later step", func() (bool, error) { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 101) }, true, nil},
+			{"the same step again", func() (bool, error) { return s.AcceptTOTPStep(ctx, alice.ID, "sealed-1", 101) }, false, nil},
+			{"unknown recovery code", func() (bool, error) { return s.UseRecoveryCode(ctx, alice.ID, "h9") }, false, nil},
+			{"empty recovery code", func() (bool, error) { return s.UseRecoveryCode(ctx, alice.ID, "") }, false, nil},
+			{"recovery code of another user", func() (bool, error) { return s.UseRecoveryCode(ctx, bob.ID, "h1") }, false, nil},
+			{"recovery code of unknown user", func() (bool, error) { return s.UseRecoveryCode(ctx, 9999, "h1") }, false, domain.ErrNotFound},
+			{"recovery code", func() (bool, error) { return s.UseRecoveryCode(ctx, alice.ID, "h2") }, true, nil},
+			{"recovery code again", func() (bool, error) { return s.UseRecoveryCode(ctx, alice.ID, "h2") }, false, nil},
+			{"replace a stale secret", func() (bool, error) { return s.ReplaceTOTPSecret(ctx, alice.ID, "sealed-0", "resealed") }, false, nil},
 		} {
-			if err := tt.do(); !errors.Is(err, tt.want) {
-				t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+			ok, err := tt.do()
+			if ok != tt.ok || !errors.Is(err, tt.err) {
+				t.Errorf("%s: %v, %v; want %v, %v", tt.name, ok, err, tt.ok, tt.err)
 			}
 		}
 		want(alice.ID, state{"sealed-1", 101, []string{"h1", "h3"}})
 
-		if err := s.ReplaceTOTPSecret(ctx, alice.ID, "sealed-1", "resealed"); err != nil {
-			t.Fatal(err)
+		if ok, err := s.ReplaceTOTPSecret(ctx, alice.ID, "sealed-1", "resealed"); !ok || err != nil {
+			t.Fatalf("ReplaceTOTPSecret = %v, %v", ok, err)
 		}
 		want(alice.ID, state{"resealed", 101, []string{"h1", "h3"}})
 
@@ -98,8 +100,8 @@ func TestTwoFactor(t *testing.T) {
 		if err := s.DisableTOTP(ctx, 9999); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("DisableTOTP(unknown) = %v, want ErrNotFound", err)
 		}
-		if err := s.UseRecoveryCode(ctx, alice.ID, "h1"); !errors.Is(err, store.ErrTwoFactorChanged) {
-			t.Errorf("a recovery code after turning off: %v", err)
+		if ok, err := s.UseRecoveryCode(ctx, alice.ID, "h1"); ok || err != nil {
+			t.Errorf("a recovery code after turning off: %v, %v", ok, err)
 		}
 	})
 }
@@ -116,22 +118,22 @@ func TestTwoFactorRaces(t *testing.T) {
 			t.Fatal(err)
 		}
 		codes := []string{"c0", "c1", "c2", "c3", "c4", "c5"}
-		if err := s.EnableTOTP(ctx, u.ID, "sealed", 10, codes); err != nil {
-			t.Fatal(err)
+		if ok, err := s.EnableTOTP(ctx, u.ID, "sealed", 10, codes); !ok || err != nil {
+			t.Fatalf("EnableTOTP = %v, %v", ok, err)
 		}
 		const racers = 6
-		race := func(do func(i int) error) (ok int, errs []error) {
+		race := func(do func(i int) (bool, error)) (ok int, errs []error) {
 			var mu sync.Mutex
 			var wg sync.WaitGroup
 			for i := range racers {
 				wg.Go(func() {
-					err := do(i)
+					done, err := do(i)
 					mu.Lock()
 					defer mu.Unlock()
-					switch {
-					case err == nil:
+					if done {
 						ok++
-					case !errors.Is(err, store.ErrTwoFactorChanged):
+					}
+					if err != nil {
 						errs = append(errs, err)
 					}
 				})
@@ -140,18 +142,18 @@ func TestTwoFactorRaces(t *testing.T) {
 			return ok, errs
 		}
 
-		ok, errs := race(func(int) error { return s.AcceptTOTPStep(ctx, u.ID, "sealed", 11) })
+		ok, errs := race(func(int) (bool, error) { return s.AcceptTOTPStep(ctx, u.ID, "sealed", 11) })
 		if ok != 1 || len(errs) > 0 {
 			t.Errorf("the same step accepted %d times of %d (want 1); errors %v", ok, racers, errs)
 		}
-		ok, errs = race(func(int) error { return s.UseRecoveryCode(ctx, u.ID, "c3") })
+		ok, errs = race(func(int) (bool, error) { return s.UseRecoveryCode(ctx, u.ID, "c3") })
 		if ok != 1 || len(errs) > 0 {
 			t.Errorf("the same recovery code used %d times of %d (want 1); errors %v", ok, racers, errs)
 		}
 		rest := []string{"c0", "c1", "c2", "c4", "c5"}
-		ok, errs = race(func(i int) error {
+		ok, errs = race(func(i int) (bool, error) {
 			if i >= len(rest) {
-				return store.ErrTwoFactorChanged
+				return false, nil
 			}
 			return s.UseRecoveryCode(ctx, u.ID, rest[i])
 		})
