@@ -35,12 +35,15 @@ type Config struct {
 	DatabaseReadMaxWait time.Duration
 	LogLevel            string
 
-	SessionKey        string // signs web session cookies; same on every web replica
-	SimulatorUser     string
-	SimulatorPassword string
-	FollowerURL       string // base URL of the follower service; empty: in-process
-	BcryptCost        int
-	Version           string
+	SessionKey string // signs web session cookies; same on every web replica
+	// SessionKeyPrevious is the key SESSION_KEY replaced, still accepted
+	// for cookies signed before a rotation; empty: none.
+	SessionKeyPrevious string
+	SimulatorUser      string
+	SimulatorPassword  string
+	FollowerURL        string // base URL of the follower service; empty: in-process
+	BcryptCost         int
+	Version            string
 }
 
 // Load reads the environment. defaultAddr and defaultMetrics are the
@@ -93,6 +96,9 @@ func Load(defaultAddr, defaultMetrics string) (Config, error) {
 	if c.SessionKey, err = secret("SESSION_KEY", ""); err != nil {
 		return c, err
 	}
+	if c.SessionKeyPrevious, err = secret("SESSION_KEY_PREVIOUS", ""); err != nil {
+		return c, err
+	}
 	if c.SimulatorUser, err = secret("SIMULATOR_USER", c.SimulatorUser); err != nil {
 		return c, err
 	}
@@ -116,9 +122,9 @@ func (c Config) String() string {
 	if c.DatabaseReadURL != "" {
 		read = MaskURL(c.DatabaseReadURL) + " read_max_wait=" + c.DatabaseReadMaxWait.String()
 	}
-	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s database_read=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s simulator_user=%s simulator_password=%s version=%s",
+	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s database_read=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s session_key_previous=%s simulator_user=%s simulator_password=%s version=%s",
 		c.Addr, c.MetricsAddr, MaskURL(c.DatabaseURL), read, c.FollowerURL, c.LogLevel, c.BcryptCost,
-		mask(c.SessionKey), c.SimulatorUser, mask(c.SimulatorPassword), c.Version)
+		mask(c.SessionKey), mask(c.SessionKeyPrevious), c.SimulatorUser, mask(c.SimulatorPassword), c.Version)
 }
 
 // MaskURL hides the password of a database URL.

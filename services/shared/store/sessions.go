@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"minitwit/shared/domain"
 )
 
@@ -51,4 +53,25 @@ func (s *Store) PurgeExpiredSessions(ctx context.Context, now time.Time, limit i
 	res := s.db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE token_hash IN
 (SELECT token_hash FROM sessions WHERE expires_at <= ? LIMIT ?)`, now.Unix(), limit)
 	return res.RowsAffected, translate(res.Error)
+}
+
+// ChangePassword replaces the hash of userID and ends all of the user's
+// sessions in one transaction, so a new password never leaves an old
+// session alive; domain.ErrNotFound when there is no such user. It returns
+// how many sessions ended.
+func (s *Store) ChangePassword(ctx context.Context, userID int64, hash string) (int64, error) {
+	var ended int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE users SET pw_hash = ? WHERE id = ?`, hash, userID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.ErrNotFound
+		}
+		res = tx.Exec(`DELETE FROM sessions WHERE user_id = ?`, userID)
+		ended = res.RowsAffected
+		return res.Error
+	})
+	return ended, translate(err)
 }

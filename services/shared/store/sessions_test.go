@@ -89,6 +89,24 @@ func TestSessions(t *testing.T) {
 			t.Errorf("ending alice's sessions ended bob's: %v", err)
 		}
 
+		// A password change ends every session of that user, atomically.
+		if err := s.CreateSession(ctx, "a3", alice.ID, now, now.Add(day)); err != nil {
+			t.Fatal(err)
+		}
+		n, err = s.ChangePassword(ctx, alice.ID, "new-hash")
+		if err != nil || n != 1 {
+			t.Errorf("ChangePassword = %d, %v; want 1 session ended", n, err)
+		}
+		if u, _ := s.UserByID(ctx, alice.ID); u.PwHash != "new-hash" {
+			t.Errorf("hash after ChangePassword: %q", u.PwHash)
+		}
+		if _, err := user("a3"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("session survived a password change: %v", err)
+		}
+		if _, err := s.ChangePassword(ctx, 1<<40, "h"); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("ChangePassword of no user: %v, want ErrNotFound", err)
+		}
+
 		// A session outlives no user.
 		db.Exec(t, "DELETE FROM users WHERE id = ?", bob.ID)
 		if _, err := user("b1"); !errors.Is(err, domain.ErrNotFound) {

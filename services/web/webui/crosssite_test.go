@@ -73,7 +73,6 @@ func TestCrossSiteRefused(t *testing.T) {
 		}{
 			{"no fetch metadata (scripted client)", nil},
 			{"same-origin", header{"Sec-Fetch-Site": "same-origin", "Origin": "http://" + host}},
-			{"typed address", header{"Sec-Fetch-Site": "none"}},
 			{"old browser, own Origin", header{"Origin": "http://" + host}},
 		}
 		for _, h := range allowed {
@@ -89,6 +88,61 @@ func TestCrossSiteRefused(t *testing.T) {
 			}
 			for _, p := range []string{"/login", "/register"} {
 				wantStatus(t, a.client().do("GET", p, nil, header{"Sec-Fetch-Site": "cross-site"}), http.StatusOK)
+			}
+		})
+	})
+}
+
+// A GET follow, unfollow or logout the browser marks "none" (a link opened
+// from a mail or chat app, a typed address) does nothing but show a page
+// whose button POSTs the same request; that same-origin POST acts.
+func TestOutsideLinksConfirm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		a := newApp(t, db)
+		a.createUser("foo bar", "foo@example.com", "pw")
+		c, _ := a.signedIn("me")
+		host := strings.TrimPrefix(a.srv.URL, "http://")
+		none := header{"Sec-Fetch-Site": "none"}
+		sameOrigin := header{"Sec-Fetch-Site": "same-origin", "Origin": "http://" + host}
+
+		confirm := func(path, action, button string) {
+			t.Helper()
+			r := c.do("GET", path, nil, none)
+			wantStatus(t, r, http.StatusOK)
+			if got := title(t, r.Body); got != "Confirm | MiniTwit" {
+				t.Errorf("GET %s: title %q", path, got)
+			}
+			mustContain(t, r.Body, `<form method=post action="`+action+`"`, `value="`+button+`"`)
+		}
+		confirm("/foo%20bar/follow", "/foo%20bar/follow", "Follow user")
+		if a.following("me", "foo bar") {
+			t.Fatal("GET follow from outside the site acted")
+		}
+		wantRedirect(t, c.do("POST", "/foo%20bar/follow", url.Values{}, sameOrigin), "/foo%20bar")
+		if !a.following("me", "foo bar") {
+			t.Fatal("the confirming POST did not follow")
+		}
+		confirm("/foo%20bar/unfollow", "/foo%20bar/unfollow", "Unfollow user")
+		if !a.following("me", "foo bar") {
+			t.Fatal("GET unfollow from outside the site acted")
+		}
+		wantRedirect(t, c.do("POST", "/foo%20bar/unfollow", url.Values{}, sameOrigin), "/foo%20bar")
+
+		confirm("/logout", "/logout", "Sign out")
+		wantStatus(t, c.get("/"), http.StatusOK) // still signed in
+		wantRedirect(t, c.do("POST", "/logout", url.Values{}, sameOrigin), "/public")
+		wantRedirect(t, c.get("/"), "/public")
+
+		t.Run("signed out: nothing to confirm", func(t *testing.T) {
+			out := a.client()
+			wantStatus(t, out.do("GET", "/foo%20bar/follow", nil, none), http.StatusUnauthorized)
+			wantRedirect(t, out.do("GET", "/logout", nil, none), "/public")
+		})
+		t.Run("same-origin links act at once", func(t *testing.T) {
+			in, _ := a.signedIn("you")
+			wantRedirect(t, in.do("GET", "/foo%20bar/follow", nil, sameOrigin), "/foo%20bar")
+			if !a.following("you", "foo bar") {
+				t.Error("a same-origin GET follow did not act")
 			}
 		})
 	})

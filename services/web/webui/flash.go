@@ -23,12 +23,12 @@ type flashes struct {
 
 // pendingFlashes are the flashes the request arrived with.
 func (h *Handler) pendingFlashes(c *gin.Context) []string {
-	ck, err := c.Request.Cookie(flashCookie)
-	if err != nil {
+	v, ok := readCookie(c.Request, flashCookie)
+	if !ok {
 		return nil
 	}
 	var f flashes
-	if !h.cookies.decode(flashPurpose, ck.Value, &f) || h.now().Unix() >= f.Expires {
+	if !h.cookies.decode(flashPurpose, v, &f) || h.now().Unix() >= f.Expires {
 		return nil
 	}
 	return f.Messages
@@ -52,7 +52,7 @@ func (h *Handler) takeFlashes(c *gin.Context) []string {
 		return nil
 	}
 	msgs := h.pendingFlashes(c)
-	if _, err := c.Request.Cookie(flashCookie); err == nil {
+	if _, ok := readCookie(c.Request, flashCookie); ok {
 		c.Set(flashTaken, true)
 	}
 	return msgs

@@ -1,7 +1,8 @@
 // Package webui serves MiniTwit's server-rendered web pages (the web UI
 // contract, shared/contract/web-ui.md). It talks to the domain interfaces only,
 // so the same handlers run against an in-process follower graph or the
-// follower service's typed client. Sessions and flashes live in signed
+// follower service's typed client. Sessions are rows in the shared database
+// named by a random token in a signed cookie, flashes live in signed
 // cookies: any replica holding the same key serves any user.
 package webui
 
@@ -31,9 +32,13 @@ type Deps struct {
 	Messages   domain.MessageStore
 	Follows    domain.FollowService
 	Hasher     password.Hasher
+	Sessions   SessionStore
 	SessionKey []byte // signs session and flash cookies; the same on every replica
-	Log        *logrus.Entry
-	Metrics    *metrics.Metrics
+	// PreviousSessionKey, when set, is still accepted for cookies signed
+	// before a key rotation; new cookies are signed with SessionKey.
+	PreviousSessionKey []byte
+	Log                *logrus.Entry
+	Metrics            *metrics.Metrics
 }
 
 // Handler serves the web UI.
@@ -42,10 +47,14 @@ type Handler struct {
 	messages domain.MessageStore
 	follows  domain.FollowService
 	hasher   password.Hasher
+	sessions SessionStore
+	purge    sessionPurge
 	cookies  signer
 	log      *logrus.Entry
 	metrics  *metrics.Metrics
 	pages    pages
+	// sessionPages are the settings and confirmation pages (settings.go).
+	sessionPages sessionPages
 	// messageHTML renders and remembers timeline messages.
 	messageHTML *messageHTML
 	avatars     *avatars
@@ -58,12 +67,18 @@ type Handler struct {
 // New checks d and parses the templates once.
 func New(d Deps) (*Handler, error) {
 	switch {
-	case d.Users == nil || d.Messages == nil || d.Follows == nil:
-		return nil, errors.New("webui: Users, Messages and Follows are required")
+	case d.Users == nil || d.Messages == nil || d.Follows == nil || d.Sessions == nil:
+		return nil, errors.New("webui: Users, Messages, Follows and Sessions are required")
 	case d.Log == nil || d.Metrics == nil:
 		return nil, errors.New("webui: Log and Metrics are required")
 	case len(d.SessionKey) < MinSessionKeyBytes:
 		return nil, fmt.Errorf("webui: the session key must be at least %d bytes", MinSessionKeyBytes)
+	case d.PreviousSessionKey != nil && len(d.PreviousSessionKey) < MinSessionKeyBytes:
+		return nil, fmt.Errorf("webui: the previous session key must be at least %d bytes", MinSessionKeyBytes)
+	}
+	sp, err := parseSessionPages()
+	if err != nil {
+		return nil, err
 	}
 	pg, err := parsePages()
 	if err != nil {
@@ -76,17 +91,19 @@ func New(d Deps) (*Handler, error) {
 	sum := sha256.Sum256(css)
 	av := newAvatars(d.SessionKey)
 	return &Handler{
-		users:       d.Users,
-		messages:    d.Messages,
-		follows:     d.Follows,
-		hasher:      d.Hasher,
-		cookies:     signer{key: append([]byte(nil), d.SessionKey...)},
-		log:         d.Log,
-		metrics:     d.Metrics,
-		pages:       pg,
-		messageHTML: newMessageHTML(pg.timeline.Lookup("message"), av),
-		avatars:     av,
-		css:         css,
+		users:        d.Users,
+		messages:     d.Messages,
+		follows:      d.Follows,
+		hasher:       d.Hasher,
+		sessions:     d.Sessions,
+		cookies:      newSigner(d.SessionKey, d.PreviousSessionKey),
+		sessionPages: sp,
+		log:          d.Log,
+		metrics:      d.Metrics,
+		pages:        pg,
+		messageHTML:  newMessageHTML(pg.timeline.Lookup("message"), av),
+		avatars:      av,
+		css:          css,
 		// The content hash in the URL lets browsers cache the file for
 		// good and still fetch a new one after a deploy.
 		cssURL: "/static/style.css?v=" + hex.EncodeToString(sum[:6]),
@@ -109,8 +126,8 @@ func (h *Handler) Mount(r gin.IRouter) {
 	r.GET("/:username", h.withViewer, h.userTimeline)
 
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		r.Handle(method, "/:username/follow", h.refuseCrossSite, h.withViewer, h.follow)
-		r.Handle(method, "/:username/unfollow", h.refuseCrossSite, h.withViewer, h.unfollow)
+		r.Handle(method, "/:username/follow", h.refuseCrossSite, h.withViewer, h.confirmFromOutside, h.follow)
+		r.Handle(method, "/:username/unfollow", h.refuseCrossSite, h.withViewer, h.confirmFromOutside, h.unfollow)
 	}
 	r.POST("/add_message", h.refuseCrossSite, h.withViewer, h.addMessage)
 
@@ -118,7 +135,10 @@ func (h *Handler) Mount(r gin.IRouter) {
 	r.POST("/login", h.refuseCrossSite, h.withViewer, h.guestsOnly, h.login)
 	r.GET("/register", h.withViewer, h.guestsOnly, h.registerForm)
 	r.POST("/register", h.refuseCrossSite, h.withViewer, h.guestsOnly, h.register)
-	r.GET("/logout", h.refuseCrossSite, h.logout)
+	r.GET("/logout", h.refuseCrossSite, h.confirmFromOutside, h.logout)
+	r.POST("/logout", h.refuseCrossSite, h.logout)
+	r.GET("/settings", h.withViewer, h.settingsForm)
+	r.POST("/settings", h.refuseCrossSite, h.withViewer, h.changePassword)
 }
 
 // NotFound answers unmatched routes with the 404 page (engine.NoRoute).

@@ -62,6 +62,10 @@ type appOption func(*webui.Deps)
 
 func withKey(key []byte) appOption { return func(d *webui.Deps) { d.SessionKey = key } }
 
+func withPreviousKey(key []byte) appOption {
+	return func(d *webui.Deps) { d.PreviousSessionKey = key }
+}
+
 func withFollows(f domain.FollowService) appOption { return func(d *webui.Deps) { d.Follows = f } }
 
 func newApp(t *testing.T, db storetest.DB, opts ...appOption) *app {
@@ -83,7 +87,7 @@ func newEngine(tb testing.TB, db storetest.DB, logs io.Writer, opts ...appOption
 	log := l.WithField("service", "web")
 	m := metrics.New("test", "test")
 	d := webui.Deps{
-		Users: db.Store, Messages: db.Store, Follows: db.Store,
+		Users: db.Store, Messages: db.Store, Follows: db.Store, Sessions: db.Store,
 		Hasher: testHasher, SessionKey: testKey, Log: log, Metrics: m,
 	}
 	for _, o := range opts {

@@ -2,6 +2,7 @@ package webui
 
 import (
 	"bytes"
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -41,25 +42,16 @@ func testContext(cookies ...*http.Cookie) *gin.Context {
 	return c
 }
 
-// Sessions and flashes stop being honoured when they expire, whatever the
-// browser does with Max-Age.
+// Flashes stop being shown when they expire, whatever the browser does
+// with Max-Age. (A session's expiry is on the server: store.SessionUser.)
 func TestCookieExpiry(t *testing.T) {
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	h := &Handler{cookies: signer{key: []byte("0123456789abcdef0123")}, now: func() time.Time { return now }}
-
-	sess, err := h.cookies.encode(sessionPurpose, session{UserID: 7, Expires: now.Add(sessionLifetime).Unix()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	fl, err := h.cookies.encode(flashPurpose, flashes{Messages: []string{"hi"}, Expires: now.Add(flashLifetime).Unix()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := testContext(&http.Cookie{Name: sessionCookie, Value: sess}, &http.Cookie{Name: flashCookie, Value: fl})
-
-	if id, ok := h.sessionUserID(c); !ok || id != 7 {
-		t.Fatalf("fresh session: %d %v", id, ok)
-	}
+	c := testContext(&http.Cookie{Name: flashCookie, Value: fl})
 	if diff := cmp.Diff([]string{"hi"}, h.pendingFlashes(c)); diff != "" {
 		t.Errorf("fresh flashes (-want +got):\n%s", diff)
 	}
@@ -67,25 +59,68 @@ func TestCookieExpiry(t *testing.T) {
 	if got := h.pendingFlashes(c); got != nil {
 		t.Errorf("expired flashes shown: %q", got)
 	}
-	now = now.Add(sessionLifetime)
-	if _, ok := h.sessionUserID(c); ok {
-		t.Error("expired session honoured")
+}
+
+// A session cookie holds nothing but a signed 256-bit token; the decoder
+// refuses every other shape.
+func TestDecodeSessionCookie(t *testing.T) {
+	s := signer{key: []byte("0123456789abcdef0123")}
+	token := bytes.Repeat([]byte{7}, sessionTokenBytes)
+	enc := func(purpose string, v any) string {
+		t.Helper()
+		out, err := s.encode(purpose, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	good := enc(sessionPurpose, sessionCookieValue{Token: base64.RawURLEncoding.EncodeToString(token)})
+	if got, ok := decodeSessionCookie(s, good); !ok || !bytes.Equal(got, token) {
+		t.Fatalf("good cookie: %x %v", got, ok)
+	}
+	for name, v := range map[string]string{
+		"flash purpose":  enc(flashPurpose, sessionCookieValue{Token: base64.RawURLEncoding.EncodeToString(token)}),
+		"short token":    enc(sessionPurpose, sessionCookieValue{Token: base64.RawURLEncoding.EncodeToString(token[:16])}),
+		"not base64":     enc(sessionPurpose, sessionCookieValue{Token: "!!"}),
+		"old uid cookie": enc(sessionPurpose, map[string]int64{"uid": 1, "exp": 1 << 40}),
+		"another key": func() string {
+			v, _ := signer{key: []byte("another-key-0123456789")}.encode(sessionPurpose, sessionCookieValue{Token: base64.RawURLEncoding.EncodeToString(token)})
+			return v
+		}(),
+		"empty":   "",
+		"garbage": "a.b",
+	} {
+		if _, ok := decodeSessionCookie(s, v); ok {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
 
-// A flash cookie signature never passes as a session.
-func TestCookiePurposesDiffer(t *testing.T) {
-	s := signer{key: []byte("0123456789abcdef0123")}
-	v, err := s.encode(flashPurpose, session{UserID: 1, Expires: 1 << 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got session
-	if s.decode(sessionPurpose, v, &got) {
-		t.Error("a flash-signed value decoded as a session")
-	}
-	if !s.decode(flashPurpose, v, &got) {
-		t.Error("the value does not decode for its own purpose")
+// Key rotation: values signed with the previous key still decode; new ones
+// are signed with the current key only.
+func TestSignerRotation(t *testing.T) {
+	oldKey, newKey := []byte("the-old-key-0123456789"), []byte("the-new-key-0123456789")
+	before := newSigner(oldKey, nil)
+	during := newSigner(newKey, oldKey)
+	after := newSigner(newKey, nil)
+	oldValue, _ := before.encode(flashPurpose, "x")
+	newValue, _ := during.encode(flashPurpose, "x")
+	var v string
+	for _, tt := range []struct {
+		name  string
+		s     signer
+		value string
+		want  bool
+	}{
+		{"old value during rotation", during, oldValue, true},
+		{"new value during rotation", during, newValue, true},
+		{"new value after rotation", after, newValue, true},
+		{"old value after rotation", after, oldValue, false},
+		{"new value on a replica not yet rotated", before, newValue, false},
+	} {
+		if got := tt.s.decode(flashPurpose, tt.value, &v); got != tt.want {
+			t.Errorf("%s: decoded %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -22,7 +22,7 @@ func TestLayout(t *testing.T) {
 		in, _ := a.signedIn("me")
 
 		signedOutNav := []link{{"public timeline", "/public"}, {"sign up", "/register"}, {"sign in", "/login"}}
-		signedInNav := []link{{"my timeline", "/"}, {"public timeline", "/public"}, {"sign out [me]", "/logout"}}
+		signedInNav := []link{{"my timeline", "/"}, {"public timeline", "/public"}, {"settings", "/settings"}, {"sign out [me]", "/logout"}}
 		tests := []struct {
 			name      string
 			c         *client
@@ -73,7 +73,7 @@ func TestNavigationText(t *testing.T) {
 			want string
 		}{
 			{out, "public timeline | sign up | sign in"},
-			{in, "my timeline | public timeline | sign out [me]"},
+			{in, "my timeline | public timeline | settings | sign out [me]"},
 		} {
 			nav := findAll(parse(t, tt.c.get("/public").Body), element("nav", "class", "navigation"))
 			if len(nav) != 1 || text(nav[0]) != tt.want {
