@@ -69,11 +69,12 @@ func (h *Handler) postMessage(c *gin.Context) {
 	if !decodeBody(c, &req) {
 		return
 	}
-	if req.Content == "" {
-		writeError(c, http.StatusBadRequest, "You have to enter a message content")
+	text, err := domain.CheckMessage(req.Content)
+	if err != nil {
+		fail(c, err) // 400 with the rule's text: empty, too long, control characters
 		return
 	}
-	if _, err := h.Messages.PostMessage(c.Request.Context(), u.ID, req.Content, time.Now()); err != nil {
+	if _, err := h.Messages.PostMessage(c.Request.Context(), u.ID, text, time.Now()); err != nil {
 		fail(c, err)
 		return
 	}

@@ -44,7 +44,11 @@ func writeError(c *gin.Context, status int, msg string) {
 // errors are logged with detail (through the access log) and answered
 // generically.
 func fail(c *gin.Context, err error) {
+	var rule *domain.RuleError
 	switch {
+	case errors.As(err, &rule):
+		// The rule set's texts are written for the person who sent the input.
+		writeError(c, http.StatusBadRequest, rule.Error())
 	case errors.Is(err, domain.ErrNotFound):
 		writeError(c, http.StatusNotFound, msgUnknownUser)
 	case errors.Is(err, domain.ErrUsernameTaken):

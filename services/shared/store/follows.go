@@ -9,6 +9,14 @@ import (
 	"minitwit/shared/domain"
 )
 
+// lookupPair puts both names in the form they are stored in (NFC); ok is
+// false when either could be no user's name (see lookupName).
+func lookupPair(who, whom string) (string, string, bool) {
+	who, ok1 := lookupName(who)
+	whom, ok2 := lookupName(whom)
+	return who, whom, ok1 && ok2
+}
+
 // userIDs resolves both names in one query; domain.ErrNotFound if either is unknown.
 func (s *Store) userIDs(ctx context.Context, who, whom string) (int64, int64, error) {
 	var rows []userRow
@@ -37,6 +45,10 @@ func (s *Store) userIDs(ctx context.Context, who, whom string) (int64, int64, er
 // when it inserts nothing does a second one tell an unknown name, oneself
 // and an existing follow apart.
 func (s *Store) Follow(ctx context.Context, who, whom string) error {
+	who, whom, ok := lookupPair(who, whom)
+	if !ok {
+		return domain.ErrNotFound
+	}
 	res := s.db.WithContext(ctx).Exec(`INSERT INTO follows (who_id, whom_id)
 		SELECT a.id, b.id FROM users AS a, users AS b
 		WHERE a.username = @who AND b.username = @whom AND a.id <> b.id
@@ -60,6 +72,10 @@ func (s *Store) Follow(ctx context.Context, who, whom string) error {
 // Unfollow removes the pair if present: one statement when it was, a
 // second to tell an unknown name from a pair that was not there.
 func (s *Store) Unfollow(ctx context.Context, who, whom string) error {
+	who, whom, ok := lookupPair(who, whom)
+	if !ok {
+		return domain.ErrNotFound
+	}
 	res := s.db.WithContext(ctx).Exec(`DELETE FROM follows
 		WHERE who_id = (SELECT id FROM users WHERE username = @who)
 		AND whom_id = (SELECT id FROM users WHERE username = @whom)`, map[string]any{"who": who, "whom": whom})
@@ -76,6 +92,10 @@ func (s *Store) Unfollow(ctx context.Context, who, whom string) error {
 // IsFollowing tells whether who follows whom, in one statement that also
 // tells an unknown name apart.
 func (s *Store) IsFollowing(ctx context.Context, who, whom string) (bool, error) {
+	who, whom, ok := lookupPair(who, whom)
+	if !ok {
+		return false, domain.ErrNotFound
+	}
 	var row struct {
 		WhoID, WhomID *int64
 		Following     bool
@@ -110,6 +130,10 @@ const followingSQL = `SELECT k.username FROM (
 // Following lists at most limit usernames that who follows, in the order
 // the followed users signed up.
 func (s *Store) Following(ctx context.Context, who string, limit int) ([]string, error) {
+	who, ok := lookupName(who)
+	if !ok {
+		return nil, domain.ErrNotFound
+	}
 	var names []sql.NullString
 	err := s.read(ctx, func(db *gorm.DB) error {
 		names = nil
