@@ -1,7 +1,8 @@
 // Command minitwit-admin runs MiniTwit's operator tasks against DATABASE_URL
 // (a postgres:// URL or an SQLite path; DATABASE_PASSWORD[_FILE] as for the
 // services): schema migrations, the import of a legacy database and its
-// verification, moderation, and a legacy database generator for drills.
+// verification, moderation, ending a user's sessions, and a legacy database
+// generator for drills.
 package main
 
 import (
@@ -30,6 +31,8 @@ Commands (DATABASE_URL names the database, as for the services):
   verify -legacy FILE                  compare counts and checksums with a legacy database
   flag ID | unflag ID                  hide a message from every timeline / show it again
   messages USERNAME [-n 50]            a user's messages, newest first, flagged ones marked
+  revoke-sessions USERNAME             sign a user out everywhere: end every web session
+                                       of theirs and print how many ended
   gen-legacy -out FILE -users N -messages N [-follows N] [-seed N] [-real-cost]
                                        write a legacy database for drills (no DATABASE_URL)
   seed [-users 100000] [-messages 5000000] [-follows 1000000] [-years 3]
@@ -70,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "migrate", "import", "verify", "flag", "unflag", "messages", "seed":
+	case "migrate", "import", "verify", "flag", "unflag", "messages", "seed", "revoke-sessions":
 	default:
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
@@ -92,6 +95,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importLegacy(ctx, st, args, stderr)
 	case "seed":
 		return seed(ctx, st, cfg.BcryptCost, args, stdout, stderr)
+	case "revoke-sessions":
+		if len(args) != 1 {
+			return fmt.Errorf("%w: revoke-sessions needs exactly one username", errUsage)
+		}
+		_, err := admin.RevokeSessions(ctx, st, args[0], stdout)
+		return err
 	case "verify":
 		fs := newFlags("verify")
 		legacy := fs.String("legacy", "", "legacy MiniTwit SQLite `file`")
