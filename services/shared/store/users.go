@@ -51,7 +51,7 @@ func (s *Store) UserByName(ctx context.Context, username string) (domain.User, e
 }
 
 // UserByNameKey looks a user up by name key (domain.NameKey); the key is
-// unique where set, and ” (legacy rows not yet keyed) matches nobody.
+// unique where set, and the empty key (legacy rows not yet keyed) matches nobody.
 func (s *Store) UserByNameKey(ctx context.Context, key string) (domain.User, error) {
 	if key == "" || len(key) > 4*domain.MaxUsernameBytes || !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
 		return domain.User{}, domain.ErrNotFound
