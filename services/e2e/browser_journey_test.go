@@ -52,7 +52,7 @@ func brJourney(t *testing.T, browser context.Context, s *brSite) {
 	if got, want := b.text(".twitbox h3"), "What's on your mind "+me+"?"; got != want {
 		t.Errorf("twitbox %q, want %q", got, want)
 	}
-	brExpectTexts(t, b, "signed-in navigation", "nav a", "my timeline", "public timeline", "sign out ["+me+"]")
+	brExpectTexts(t, b, "signed-in navigation", "nav a", "my timeline", "public timeline", "settings", "sign out ["+me+"]")
 	brExpectSessionCookie(t, b, s.URL)
 
 	// A flash shows once: the same page again has none.

@@ -40,6 +40,7 @@ func TestBrowser(t *testing.T) {
 	}{
 		{"Journey", brJourney},
 		{"CrossSite", brCrossSite},
+		{"Sessions", brSessions},
 	} {
 		t.Run(check.name, func(t *testing.T) {
 			for _, d := range deployments {
