@@ -14,6 +14,7 @@ type Store interface {
 	domain.UserStore
 	domain.MessageStore
 	SessionStore
+	TwoFactorStore
 }
 
 // FromConfig is the web UI as the binaries serve it (cmd/web alone,
@@ -35,6 +36,7 @@ func FromConfig(cfg config.Config, st Store, follows domain.FollowService, log *
 		Messages:           st,
 		Follows:            follows,
 		Sessions:           st,
+		TwoFactor:          st,
 		Hasher:             password.Hasher{Cost: cfg.BcryptCost},
 		SessionKey:         key,
 		PreviousSessionKey: previous,

@@ -33,6 +33,7 @@ type Deps struct {
 	Follows    domain.FollowService
 	Hasher     password.Hasher
 	Sessions   SessionStore
+	TwoFactor  TwoFactorStore
 	SessionKey []byte // signs session and flash cookies; the same on every replica
 	// PreviousSessionKey, when set, is still accepted for cookies signed
 	// before a key rotation; new cookies are signed with SessionKey.
@@ -55,6 +56,8 @@ type Handler struct {
 	pages    pages
 	// sessionPages are the settings and confirmation pages (settings.go).
 	sessionPages sessionPages
+	// tf is two-factor sign-in (twofactor*.go).
+	tf twoFactor
 	// messageHTML renders and remembers timeline messages.
 	messageHTML *messageHTML
 	avatars     *avatars
@@ -80,6 +83,10 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	tf, err := newTwoFactor(d.TwoFactor, d.SessionKey, d.PreviousSessionKey)
+	if err != nil {
+		return nil, err
+	}
 	pg, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -98,6 +105,7 @@ func New(d Deps) (*Handler, error) {
 		sessions:     d.Sessions,
 		cookies:      newSigner(d.SessionKey, d.PreviousSessionKey),
 		sessionPages: sp,
+		tf:           tf,
 		log:          d.Log,
 		metrics:      d.Metrics,
 		pages:        pg,
@@ -139,6 +147,7 @@ func (h *Handler) Mount(r gin.IRouter) {
 	r.POST("/logout", h.refuseCrossSite, h.logout)
 	r.GET("/settings", h.withViewer, h.settingsForm)
 	r.POST("/settings", h.refuseCrossSite, h.withViewer, h.changePassword)
+	h.mountTwoFactor(r)
 }
 
 // NotFound answers unmatched routes with the 404 page (engine.NoRoute).

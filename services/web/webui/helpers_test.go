@@ -87,7 +87,7 @@ func newEngine(tb testing.TB, db storetest.DB, logs io.Writer, opts ...appOption
 	log := l.WithField("service", "web")
 	m := metrics.New("test", "test")
 	d := webui.Deps{
-		Users: db.Store, Messages: db.Store, Follows: db.Store, Sessions: db.Store,
+		Users: db.Store, Messages: db.Store, Follows: db.Store, Sessions: db.Store, TwoFactor: db.Store,
 		Hasher: testHasher, SessionKey: testKey, Log: log, Metrics: m,
 	}
 	for _, o := range opts {

@@ -57,6 +57,15 @@ func (h *Handler) login(c *gin.Context) {
 		h.renderStatus(c, status, h.pages.login, loginData{layout: h.layout(c), Error: msg, Username: name})
 		return
 	}
+	switch need, err := h.secondFactorNeeded(c, u); {
+	case err != nil:
+		h.fail(c, err)
+		return
+	case need:
+		// No session until a code proves the second factor.
+		h.askSecondFactor(c, u)
+		return
+	}
 	if err := h.startSession(c, u.ID); err != nil {
 		h.fail(c, err)
 		return

@@ -140,7 +140,7 @@ func TestNewChecksDeps(t *testing.T) {
 	db := storetest.Open(t)[0]
 	log := logrus.NewEntry(logrus.New())
 	m := metrics.New("test", "test")
-	full := webui.Deps{Users: db.Store, Messages: db.Store, Follows: db.Store, Sessions: db.Store, Hasher: testHasher, SessionKey: testKey, Log: log, Metrics: m}
+	full := webui.Deps{Users: db.Store, Messages: db.Store, Follows: db.Store, Sessions: db.Store, TwoFactor: db.Store, Hasher: testHasher, SessionKey: testKey, Log: log, Metrics: m}
 	if _, err := webui.New(full); err != nil {
 		t.Fatalf("complete deps refused: %v", err)
 	}
@@ -152,6 +152,7 @@ func TestNewChecksDeps(t *testing.T) {
 		{"no session key", func(d *webui.Deps) { d.SessionKey = nil }},
 		{"no users", func(d *webui.Deps) { d.Users = nil }},
 		{"no follows", func(d *webui.Deps) { d.Follows = nil }},
+		{"no two-factor store", func(d *webui.Deps) { d.TwoFactor = nil }},
 		{"no sessions", func(d *webui.Deps) { d.Sessions = nil }},
 		{"short previous session key", func(d *webui.Deps) { d.PreviousSessionKey = []byte("short") }},
 		{"no logger", func(d *webui.Deps) { d.Log = nil }},
