@@ -1,7 +1,11 @@
 package webui
 
 import (
+	"errors"
+
 	"github.com/gin-gonic/gin"
+
+	"minitwit/shared/domain"
 )
 
 func (h *Handler) addMessage(c *gin.Context) {
@@ -9,8 +13,17 @@ func (h *Handler) addMessage(c *gin.Context) {
 	if !ok || !h.parseForm(c) {
 		return
 	}
-	text := cleanText(formValue(c, "text"))
-	if text == "" {
+	// The form is lenient where the API is strict: bytes a browser should
+	// never send (invalid UTF-8, NUL) are cleaned rather than refused.
+	text, err := domain.CheckMessage(cleanText(formValue(c, "text")))
+	var rule *domain.RuleError
+	switch {
+	case errors.Is(err, domain.ErrMessageEmpty):
+		// The contract: empty text stores nothing and flashes nothing.
+		h.redirect(c, "/")
+		return
+	case errors.As(err, &rule):
+		h.addFlash(c, rule.Error())
 		h.redirect(c, "/")
 		return
 	}

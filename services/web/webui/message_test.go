@@ -94,3 +94,32 @@ func TestAddMessage(t *testing.T) {
 		}
 	})
 }
+
+// Messages are at most 1000 characters (domain.MaxMessageRunes), on the
+// web as on the API: a longer one is refused with a flash saying so, and
+// so is one holding control characters; whitespace alone counts as empty.
+func TestAddMessageRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		a := newApp(t, db)
+		c, _ := a.signedIn("me")
+		longest := strings.Repeat("é", domain.MaxMessageRunes)
+		r := c.post("/add_message", url.Values{"text": {longest}})
+		wantRedirect(t, r, "/")
+		mustContain(t, c.follow(r).Body, flashBox("Your message was recorded"))
+		refused := map[string]string{
+			longest + "x": "A message must be at most 1000 characters long",
+			"bell\x07":    "A message must be valid text without control characters",
+		}
+		for text, flash := range refused {
+			r := c.post("/add_message", url.Values{"text": {text}})
+			wantRedirect(t, r, "/")
+			mustContain(t, c.follow(r).Body, flashBox(flash))
+		}
+		r = c.post("/add_message", url.Values{"text": {" \r\n\t "}})
+		wantRedirect(t, r, "/")
+		mustNotContain(t, c.follow(r).Body, "<ul class=flashes>")
+		if diff := cmp.Diff([]string{longest}, publicTexts(t, db)); diff != "" {
+			t.Errorf("stored (-want +got):\n%s", diff)
+		}
+	})
+}

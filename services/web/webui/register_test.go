@@ -47,7 +47,14 @@ func TestRegister(t *testing.T) {
 			{"repeat missing", "new1", "n@example.com", "a", "", all[3]},
 			{"username taken", "taken", "n@example.com", "secret-pw", "secret-pw", all[4]},
 			{"password over bcrypt's 72 bytes", "new1", "n@example.com", strings.Repeat("p", 73), strings.Repeat("p", 73), "The password must be at most 72 bytes long"},
-			{"username over 255 characters", strings.Repeat("ü", 256), "n@example.com", "a", "a", "The username must be valid text of at most 255 characters"},
+			{"username over 64 characters", strings.Repeat("ü", 65), "n@example.com", "secret-pw", "secret-pw", "The username must be at most 64 characters long"},
+			{"password under 8 characters", "new1", "n@example.com", "short", "short", "The password must be at least 8 characters long"},
+			{"other case of a taken name", "TAKEN", "n@example.com", "secret-pw", "secret-pw", all[4]},
+			{"fullwidth form of a taken name", "ｔａｋｅｎ", "n@example.com", "secret-pw", "secret-pw", all[4]},
+			{"trailing space", "taken ", "n@example.com", "secret-pw", "secret-pw", "The username must not start or end with a space"},
+			{"zero-width space", "taken\u200b", "n@example.com", "secret-pw", "secret-pw", "The username must not contain control or invisible characters"},
+			{"Cyrillic look-alike", "t\u0430ken", "n@example.com", "secret-pw", "secret-pw", "Each word of the username must be written in one alphabet (no Latin, Cyrillic and Greek letters mixed in one word)"},
+			{"email over 254 bytes", "new1", strings.Repeat("e", 250) + "@example.com", "secret-pw", "secret-pw", "The email address must be at most 254 bytes long"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +83,7 @@ func TestRegister(t *testing.T) {
 		t.Run("success", func(t *testing.T) {
 			c := a.client()
 			r := c.post("/register", url.Values{
-				"username": {"newbie"}, "email": {"newbie@example.com"}, "password": {`s3cr"et`}, "password2": {`s3cr"et`},
+				"username": {"newbie"}, "email": {"newbie@example.com"}, "password": {`s3cr"et!`}, "password2": {`s3cr"et!`},
 			})
 			wantRedirect(t, r, "/login")
 			page := c.follow(r)
@@ -89,13 +96,13 @@ func TestRegister(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The same bcrypt user the API creates.
-			if ok, _ := testHasher.Verify(u.PwHash, `s3cr"et`); !ok || !strings.HasPrefix(u.PwHash, "$2a$04$") {
+			if ok, _ := testHasher.Verify(u.PwHash, `s3cr"et!`); !ok || !strings.HasPrefix(u.PwHash, "$2a$04$") {
 				t.Errorf("stored hash %q is not a cost-4 bcrypt hash of the password", u.PwHash)
 			}
 			if u.Email != "newbie@example.com" {
 				t.Errorf("email %q", u.Email)
 			}
-			wantRedirect(t, c.post("/login", url.Values{"username": {"newbie"}, "password": {`s3cr"et`}}), "/")
+			wantRedirect(t, c.post("/login", url.Values{"username": {"newbie"}, "password": {`s3cr"et!`}}), "/")
 
 			t.Run("already signed in", func(t *testing.T) {
 				wantRedirect(t, c.get("/register"), "/")
@@ -105,5 +112,27 @@ func TestRegister(t *testing.T) {
 		if got := testutil.ToFloat64(a.metrics.UsersRegistered.WithLabelValues("web")); got != 1 {
 			t.Errorf("users_registered{via=web} = %v, want 1", got)
 		}
+	})
+}
+
+// Composed and decomposed forms of a name are one account: the second
+// registration is refused, and the stored name is the composed (NFC) one
+// whichever form was typed.
+func TestRegisterNormalisesNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		a := newApp(t, db)
+		decomposed, composed := "A\u030Angstro\u0308m", "\u00C5ngstr\u00F6m"
+		form := func(name string) url.Values {
+			return url.Values{"username": {name}, "email": {"a@example.com"}, "password": {"secret-pw"}, "password2": {"secret-pw"}}
+		}
+		wantRedirect(t, a.client().post("/register", form(decomposed)), "/login")
+		u, err := db.Store.UserByName(context.Background(), composed)
+		if err != nil || u.Username != composed {
+			t.Fatalf("stored %q, %v; want the composed %q", u.Username, err, composed)
+		}
+		r := a.client().post("/register", form(composed))
+		wantStatus(t, r, http.StatusOK)
+		mustContain(t, r.Body, errorBox("The username is already taken"))
+		wantRedirect(t, a.client().post("/login", url.Values{"username": {decomposed}, "password": {"secret-pw"}}), "/")
 	})
 }

@@ -28,9 +28,9 @@ func TestUnusualUsernames(t *testing.T) {
 				path := "/" + url.PathEscape(name)
 				c := a.client()
 				wantRedirect(t, c.post("/register", url.Values{
-					"username": {name}, "email": {"x@example.com"}, "password": {"pw"}, "password2": {"pw"},
+					"username": {name}, "email": {"x@example.com"}, "password": {"pw-12345"}, "password2": {"pw-12345"},
 				}), "/login")
-				wantRedirect(t, c.post("/login", url.Values{"username": {name}, "password": {"pw"}}), "/")
+				wantRedirect(t, c.post("/login", url.Values{"username": {name}, "password": {"pw-12345"}}), "/")
 				wantRedirect(t, c.post("/add_message", url.Values{"text": {"hi from " + name}}), "/")
 
 				page := c.get(path)
