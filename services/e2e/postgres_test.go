@@ -22,6 +22,7 @@ type Postgres struct {
 	Dir  string // holds data/, the socket and server.log
 	Port int
 	proc *Proc
+	args []string // the server's command line, for Restart
 }
 
 // PostgresOpts tune a cluster.
@@ -52,7 +53,16 @@ func StartPostgres(t testing.TB, opts PostgresOpts) *Postgres {
 	for k, v := range opts.Settings {
 		args = append(args, "-c", k+"="+v)
 	}
-	pg.proc = StartProc(t, fmt.Sprintf("postgres-%d", pg.Port), ProcOpts{LogDir: dir, Cred: postgresCred(t)}, args...)
+	pg.args = args
+	pg.start(t)
+	pg.CreateDB(t, "minitwit")
+	return pg
+}
+
+// start runs the server and waits until it accepts connections.
+func (pg *Postgres) start(t testing.TB) {
+	t.Helper()
+	pg.proc = StartProc(t, fmt.Sprintf("postgres-%d", pg.Port), ProcOpts{LogDir: pg.Dir, Cred: postgresCred(t)}, pg.args...)
 	Eventually(t, 60*time.Second, "PostgreSQL accepting connections", func() error {
 		if pg.proc.Exited() {
 			t.Fatalf("postgres exited:\n%s", pg.proc.Log())
@@ -60,8 +70,52 @@ func StartPostgres(t testing.TB, opts PostgresOpts) *Postgres {
 		_, err := TryCmd(nil, "psql", "-qAt", pg.URL("postgres"), "-c", "SELECT 1")
 		return err
 	})
-	pg.CreateDB(t, "minitwit")
-	return pg
+}
+
+// Kill ends the server the way a crash does: SIGKILL to the postmaster,
+// then to what is left of its process group (the backends a container
+// runtime would take down with it); no shutdown checkpoint is written. It
+// returns once every process of the group is gone.
+func (pg *Postgres) Kill(t testing.TB) {
+	t.Helper()
+	pid := pg.proc.Pid()
+	_ = pg.proc.Stop(syscall.SIGKILL, 0)
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	Eventually(t, 30*time.Second, "every process of the killed PostgreSQL gone", func() error {
+		if n := liveInGroup(pid); n > 0 {
+			return fmt.Errorf("process group %d still has %d live processes", pid, n)
+		}
+		return nil
+	})
+}
+
+// liveInGroup counts the processes of process group pgid that are not
+// zombies (a zombie holds no memory; whether it is reaped soon depends on
+// the machine's init).
+func liveInGroup(pgid int) int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	n := 0
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+1:])
+		var state string
+		var ppid, pgrp int
+		if _, err := fmt.Sscan(rest, &state, &ppid, &pgrp); err == nil && pgrp == pgid && state != "Z" {
+			n++
+		}
+	}
+	return n
+}
+
+// Restart starts the server again on the same data directory and port
+// (crash recovery after Kill) and returns once it accepts connections.
+func (pg *Postgres) Restart(t testing.TB) {
+	t.Helper()
+	pg.start(t)
 }
 
 // URL is a postgres:// URL of database db.
