@@ -1,10 +1,14 @@
 package webui
 
 import (
+	"errors"
 	"html/template"
+	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"minitwit/shared/account"
 	"minitwit/shared/domain"
 	"minitwit/shared/httpserver"
 )
@@ -55,16 +59,29 @@ func (h *Handler) changePassword(c *gin.Context) {
 		return
 	}
 	current, pw, pw2 := formValue(c, "current_password"), formValue(c, "password"), formValue(c, "password2")
-	msg := ""
-	if ok, _ := h.hasher.Verify(v.PwHash, current); !ok {
+	// The current password goes through the sign-in check, throttle
+	// included: a stolen session is no way to guess the password faster.
+	_, err := h.accounts().SignIn(c.Request.Context(), v.Username, current, clientAddress(c.Request))
+	var throttled *account.Throttled
+	msg, status := "", http.StatusOK
+	switch {
+	case errors.Is(err, account.ErrWrongPassword), errors.Is(err, account.ErrUnknownUser):
 		msg = errCurrentPassword
-	} else if err := domain.CheckPassword(pw, domain.MinWebPasswordRunes); err != nil {
-		msg = err.Error()
-	} else if pw != pw2 {
-		msg = errPasswordsDiffer
+	case errors.As(err, &throttled):
+		msg, status = throttled.Error(), http.StatusTooManyRequests
+		c.Header("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
+	case err != nil:
+		h.fail(c, err)
+		return
+	default:
+		if err := domain.CheckPassword(pw, domain.MinWebPasswordRunes); err != nil {
+			msg = err.Error()
+		} else if pw != pw2 {
+			msg = errPasswordsDiffer
+		}
 	}
 	if msg != "" {
-		h.render(c, h.sessionPages.settings, settingsData{layout: h.layout(c), Error: msg})
+		h.renderStatus(c, status, h.sessionPages.settings, settingsData{layout: h.layout(c), Error: msg})
 		return
 	}
 	hash, err := h.hasher.Hash(pw)

@@ -91,3 +91,22 @@ func TestSettingsForm(t *testing.T) {
 		})
 	})
 }
+
+// Wrong current passwords on the settings page count as failed sign-ins
+// (the shared throttle), so a stolen session is no faster way to guess the
+// password than the sign-in form.
+func TestSettingsCountsFailedPasswords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		a := newApp(t, db)
+		c, _ := a.signedIn("dave")
+		for range 2 {
+			r := c.post("/settings", url.Values{"current_password": {"guess"}, "password": {"a good new password"}, "password2": {"a good new password"}})
+			wantStatus(t, r, http.StatusOK)
+			mustContain(t, r.Body, errorBox("The current password is wrong"))
+		}
+		var failures int
+		if err := db.QueryRow(t, "SELECT failures FROM sign_in_throttle WHERE key = ?", "user:dave").Scan(&failures); err != nil || failures != 2 {
+			t.Errorf("failed sign-ins counted for dave: %d, %v; want 2", failures, err)
+		}
+	})
+}
