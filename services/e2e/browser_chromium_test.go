@@ -46,8 +46,8 @@ func brStartChromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		// Pages link to Gravatar; no name but the loopback ones resolves,
-		// so the test never sends traffic off this machine.
+		// No name but the loopback ones resolves, so the test never
+		// sends traffic off this machine.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1100, 900),
 		chromedp.CombinedOutput(output),

@@ -41,6 +41,7 @@ func TestBrowser(t *testing.T) {
 		{"Journey", brJourney},
 		{"CrossSite", brCrossSite},
 		{"Sessions", brSessions},
+		{"Avatars", brAvatars},
 	} {
 		t.Run(check.name, func(t *testing.T) {
 			for _, d := range deployments {
