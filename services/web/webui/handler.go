@@ -40,6 +40,9 @@ type Deps struct {
 	PreviousSessionKey []byte
 	Log                *logrus.Entry
 	Metrics            *metrics.Metrics
+	// Now is the clock (nil: time.Now); tests move it, e.g. to the next
+	// 30 s step of two-factor codes.
+	Now func() time.Time
 }
 
 // Handler serves the web UI.
@@ -97,6 +100,10 @@ func New(d Deps) (*Handler, error) {
 	}
 	sum := sha256.Sum256(css)
 	av := newAvatars(d.SessionKey)
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Handler{
 		users:        d.Users,
 		messages:     d.Messages,
@@ -116,7 +123,7 @@ func New(d Deps) (*Handler, error) {
 		// good and still fetch a new one after a deploy.
 		cssURL: "/static/style.css?v=" + hex.EncodeToString(sum[:6]),
 		origin: http.NewCrossOriginProtection(),
-		now:    time.Now,
+		now:    now,
 	}, nil
 }
 

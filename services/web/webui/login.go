@@ -80,7 +80,7 @@ func (h *Handler) login(c *gin.Context) {
 // which also keeps the sign-in throttle (the store does both).
 func (h *Handler) accounts() *account.Service {
 	t, _ := h.users.(account.Throttle)
-	return &account.Service{Users: h.users, Throttle: t, Hasher: h.hasher, Policy: account.DefaultPolicy, Log: h.log}
+	return &account.Service{Users: h.users, Throttle: t, Hasher: h.hasher, Policy: account.DefaultPolicy, Log: h.log, Now: h.now}
 }
 
 // clientAddress is the address failed sign-ins are counted against: the
