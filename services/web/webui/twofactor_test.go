@@ -275,3 +275,29 @@ func TestTwoFactorThrottle(t *testing.T) {
 		wantSignedIn(t, c3, c3.post("/login/code", url.Values{"code": {code(t, secret, clk.now())}}))
 	})
 }
+
+// A SESSION_KEY rotation keeps two-factor sign-in working: secrets sealed
+// under the previous key open during the transition and are sealed anew
+// under the new key at their next use, so dropping the previous key later
+// locks out nobody who signed in meanwhile.
+func TestTwoFactorKeyRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		clk := &clock{t: time.Now()}
+		oldKey, newKey := []byte("old-session-key-0123456789abcdef"), []byte("new-session-key-0123456789abcdef")
+		withPrevious := func(k []byte) appOption { return func(d *webui.Deps) { d.PreviousSessionKey = k } }
+
+		before := newApp(t, db, withClock(clk), withKey(oldKey))
+		owner, _ := before.signedIn("gus")
+		secret, _ := turnOn(t, owner, clk)
+
+		during := newApp(t, db, withClock(clk), withKey(newKey), withPrevious(oldKey))
+		clk.add(30 * time.Second)
+		c := signInStep1(t, during, "gus")
+		wantSignedIn(t, c, c.post("/login/code", url.Values{"code": {code(t, secret, clk.now())}}))
+
+		after := newApp(t, db, withClock(clk), withKey(newKey))
+		clk.add(30 * time.Second)
+		c = signInStep1(t, after, "gus")
+		wantSignedIn(t, c, c.post("/login/code", url.Values{"code": {code(t, secret, clk.now())}}))
+	})
+}
