@@ -84,9 +84,18 @@ func Import(ctx context.Context, legacyPath string, dst *store.Store, opt Import
 	for _, sq := range seqs {
 		fmt.Fprintf(out, "sequence %s now at %d\n", sq.Name, sq.Value)
 	}
+	keys, err := dst.BackfillNameKeys(ctx, opt.Batch)
+	if err != nil {
+		return rep, fmt.Errorf("name keys: %w", err)
+	}
+	fmt.Fprintf(out, "name keys: %d set, %d left empty (look-alikes of older users)\n", keys.Set, keys.Collided)
 	rep.Verify, err = verify(ctx, src, dst, facts)
+	if err == nil {
+		rep.Verify.NameCollisions, err = dst.NameKeyCollisions(ctx)
+	}
 	rep.Elapsed = time.Since(start)
 	rep.Verify.print(out)
+	rep.Verify.printCollisions(out)
 	return rep, err
 }
 

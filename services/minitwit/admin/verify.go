@@ -33,6 +33,11 @@ func (c TableCheck) OK() bool {
 // VerifyReport is the outcome of a verification.
 type VerifyReport struct {
 	Tables []TableCheck
+	// NameCollisions are groups of users whose names differ only in case,
+	// composition or width (one name key): reported so an operator can
+	// contact or rename them, never merged. Only the oldest of a group
+	// holds the key; the others sign in by their exact name.
+	NameCollisions []store.KeyCollision
 }
 
 // OK reports whether every table matches.
@@ -66,6 +71,21 @@ func (r VerifyReport) print(out io.Writer) {
 	}
 }
 
+func (r VerifyReport) printCollisions(out io.Writer) {
+	if len(r.NameCollisions) == 0 {
+		fmt.Fprintln(out, "name keys: no look-alike usernames")
+		return
+	}
+	fmt.Fprintf(out, "name keys: %d groups of look-alike usernames (kept apart; only the oldest holds the key):\n", len(r.NameCollisions))
+	for _, g := range r.NameCollisions {
+		parts := make([]string, len(g.Users))
+		for i, u := range g.Users {
+			parts[i] = fmt.Sprintf("id %d %q", u.ID, u.Username)
+		}
+		fmt.Fprintf(out, "  %q: %s\n", g.Key, strings.Join(parts, ", "))
+	}
+}
+
 func short(sum string) string { return sum[:min(16, len(sum))] }
 
 const maxDiffs = 5
@@ -84,8 +104,14 @@ func Verify(ctx context.Context, legacyPath string, dst *store.Store, out io.Wri
 		return VerifyReport{}, err
 	}
 	rep, err := verify(ctx, src, dst, facts)
+	if err == nil {
+		if rep.NameCollisions, err = dst.NameKeyCollisions(ctx); err != nil {
+			return rep, err
+		}
+	}
 	if out != nil {
 		rep.print(out)
+		rep.printCollisions(out)
 	}
 	return rep, err
 }

@@ -29,6 +29,14 @@ func RunCommand(ctx context.Context, s *Store, args []string, out io.Writer) err
 		for _, v := range applied {
 			fmt.Fprintf(out, "applied migration %d\n", v)
 		}
+		// Users from before migration 3 (or imported) get their name keys.
+		keys, err := s.BackfillNameKeys(ctx, 5000)
+		if err != nil {
+			return fmt.Errorf("name keys: %w", err)
+		}
+		if keys.Set > 0 || keys.Collided > 0 {
+			fmt.Fprintf(out, "name keys: %d set, %d left empty (look-alikes of older users; minitwit-admin verify lists them)\n", keys.Set, keys.Collided)
+		}
 		return nil
 	case "status":
 		st, err := s.MigrationStatus(ctx)
