@@ -82,6 +82,8 @@ DATABASE_URL=$DATABASE_URL "$BIN_DIR/follower" migrate up >"$STATE/logs/migrate.
   { cat "$STATE/logs/migrate.log" >&2; die "migrate failed"; }
 
 head -c 32 /dev/urandom | base64 >"$STATE/session_key"
+# The follower service accepts only callers holding this token (issue 9).
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$STATE/follower_token"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
   -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
   -keyout "$STATE/tls/key.pem" -out "$STATE/tls/cert.pem" 2>/dev/null
@@ -92,7 +94,8 @@ start_service() {
   local name=$1 port mport
   alloc_port port
   alloc_port mport
-  local vars=(ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" DATABASE_URL="$DATABASE_URL" VERSION=local)
+  local vars=(ADDR="127.0.0.1:$port" METRICS_ADDR="127.0.0.1:$mport" DATABASE_URL="$DATABASE_URL" VERSION=local
+    FOLLOWER_TOKEN_FILE="$STATE/follower_token")
   case $name in
     web) vars+=(FOLLOWER_URL="http://127.0.0.1:${PORT[follower]}" SESSION_KEY_FILE="$STATE/session_key") ;;
     api) vars+=(FOLLOWER_URL="http://127.0.0.1:${PORT[follower]}") ;;

@@ -10,20 +10,15 @@ import (
 )
 
 // testGatewayFollowerInternal: the follower service answers its own routes
-// but none is reachable through the gateway, and the gateway's
-// configuration never names it.
+// (to callers holding its token, Auth) but none is reachable through the
+// gateway, and the gateway's configuration never names it.
 func testGatewayFollowerInternal(t *testing.T, g *Gateway) {
 	g.apiUser(t, "follower e2e")
 	t.Run("DirectBaseline", func(t *testing.T) {
 		for _, f := range g.Services("follower") {
 			u := f.URL + "/v1/following?who=" + url.QueryEscape("follower e2e") + "&limit=10"
-			resp, err := insecureClient.Get(u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Errorf("GET %s directly: %d, want 200", u, resp.StatusCode)
+			if status, body := followerCall(t, http.MethodGet, u, "", "Bearer "+FollowerToken); status != http.StatusOK {
+				t.Errorf("GET %s directly with the token: %d %s, want 200", u, status, body)
 			}
 		}
 	})
@@ -36,6 +31,7 @@ func testGatewayFollowerInternal(t *testing.T, g *Gateway) {
 			}
 		})
 	}
+	t.Run("Auth", func(t *testing.T) { testGatewayFollowerAuth(t, g) })
 	t.Run("NotInGatewayConfig", func(t *testing.T) {
 		b, err := os.ReadFile(g.ConfPath())
 		if err != nil {

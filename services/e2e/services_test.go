@@ -30,6 +30,11 @@ type ServiceOpts struct {
 	NotReady bool
 }
 
+// FollowerToken is the shared secret every service StartService starts
+// holds, as in the stack: the follower accepts only callers presenting it,
+// web and api send it (the one-process binary ignores it).
+const FollowerToken = "e2e-follower-token-0123456789abcdef"
+
 // StartService starts bin (minitwit, web, api or follower) on fresh ports
 // and waits until it is ready.
 func StartService(t testing.TB, name string, opts ServiceOpts) *Service {
@@ -42,6 +47,7 @@ func StartService(t testing.TB, name string, opts ServiceOpts) *Service {
 		"LOG_LEVEL=warn",
 		"BCRYPT_COST=4",
 		"VERSION=e2e",
+		"FOLLOWER_TOKEN=" + FollowerToken,
 	}, opts.Env...)
 	p := StartProc(t, fmt.Sprintf("%s-%d", name, port), ProcOpts{Env: env, LogDir: opts.LogDir}, bin(name))
 	s := &Service{
@@ -70,7 +76,8 @@ type Split struct {
 	Web, API, Follower *Service
 }
 
-// StartSplit migrates the database and starts follower, api and web.
+// StartSplit migrates the database and starts follower, api and web, all
+// holding FollowerToken.
 func StartSplit(t testing.TB, databaseURL string, env ...string) *Split {
 	t.Helper()
 	Migrate(t, databaseURL)

@@ -34,11 +34,13 @@ func TestClientMatchesStore(t *testing.T) {
 		log.SetOutput(io.Discard)
 		m := metrics.New("test", "test")
 		r := httpserver.NewEngine("follower", logrus.NewEntry(log), m, func(*gin.Context) {})
-		(&followhttp.Handler{Svc: db.Store, Log: logrus.NewEntry(log), Metrics: m}).Mount(r)
+		(&followhttp.Handler{Svc: db.Store, Log: logrus.NewEntry(log), Metrics: m, Tokens: []string{"client-test-token-0123456789"}}).Mount(r)
 		srv := httptest.NewServer(r)
 		defer srv.Close()
 
-		impls := map[string]domain.FollowService{"local": db.Store, "client": followclient.New(srv.URL)}
+		client := followclient.New(srv.URL)
+		client.Token = "client-test-token-0123456789"
+		impls := map[string]domain.FollowService{"local": db.Store, "client": client}
 		for _, implName := range []string{"local", "client"} {
 			svc := impls[implName]
 			t.Run(implName, func(t *testing.T) {

@@ -21,14 +21,21 @@ type Handler struct {
 	Svc     domain.FollowService
 	Log     *logrus.Entry
 	Metrics *metrics.Metrics
+	// Tokens are the bearer tokens callers are accepted with: the current
+	// FOLLOWER_TOKEN and, during a rotation, the previous one. Empty
+	// entries are ignored; with none, every call is answered 401.
+	Tokens []string
 }
 
-// Mount adds the follower routes to r.
+// Mount adds the follower routes to r, each behind the token check. The
+// health endpoints (mounted by the binary) and the metrics listener stay
+// open: the container health check, Swarm and Prometheus call them.
 func (h *Handler) Mount(r gin.IRoutes) {
-	r.POST("/v1/follow", h.change(h.Svc.Follow))
-	r.POST("/v1/unfollow", h.change(h.Svc.Unfollow))
-	r.GET("/v1/is-following", h.isFollowing)
-	r.GET("/v1/following", h.following)
+	r.POST("/v1/follow", h.authorize, h.change(h.Svc.Follow))
+	r.POST("/v1/unfollow", h.authorize, h.change(h.Svc.Unfollow))
+	r.GET("/v1/is-following", h.authorize, h.isFollowing)
+	r.GET("/v1/following", h.authorize, h.following)
+	r.GET(followclient.AuthPath, h.authorize, auth)
 }
 
 // change serves a follow or an unfollow: both take the same pair and answer

@@ -42,8 +42,13 @@ type Config struct {
 	SimulatorUser      string
 	SimulatorPassword  string
 	FollowerURL        string // base URL of the follower service; empty: in-process
-	BcryptCost         int
-	Version            string
+	// FollowerToken is the shared secret between the follower service and
+	// its callers: web and api send it, the follower accepts only callers
+	// that present it (or FollowerTokenPrevious, during a rotation).
+	FollowerToken         string
+	FollowerTokenPrevious string
+	BcryptCost            int
+	Version               string
 }
 
 // Load reads the environment. defaultAddr and defaultMetrics are the
@@ -51,12 +56,17 @@ type Config struct {
 func Load(defaultAddr, defaultMetrics string) (Config, error) {
 	c := Config{
 		Addr:              env("ADDR", defaultAddr),
-		MetricsAddr:       env("METRICS_ADDR", defaultMetrics),
 		LogLevel:          env("LOG_LEVEL", "info"),
 		FollowerURL:       strings.TrimRight(env("FOLLOWER_URL", ""), "/"),
 		Version:           env("VERSION", "dev"),
 		SimulatorUser:     "simulator",
 		SimulatorPassword: "super_safe!",
+	}
+	// METRICS_ADDR set but empty turns the metrics listener off; only an
+	// unset one takes the service's default.
+	c.MetricsAddr = defaultMetrics
+	if v, ok := os.LookupEnv("METRICS_ADDR"); ok {
+		c.MetricsAddr = v
 	}
 	if port := os.Getenv("PORT"); port != "" && os.Getenv("ADDR") == "" {
 		c.Addr = "127.0.0.1:" + port
@@ -105,6 +115,12 @@ func Load(defaultAddr, defaultMetrics string) (Config, error) {
 	if c.SimulatorPassword, err = secret("SIMULATOR_PASSWORD", c.SimulatorPassword); err != nil {
 		return c, err
 	}
+	if c.FollowerToken, err = secret("FOLLOWER_TOKEN", ""); err != nil {
+		return c, err
+	}
+	if c.FollowerTokenPrevious, err = secret("FOLLOWER_TOKEN_PREVIOUS", ""); err != nil {
+		return c, err
+	}
 	c.BcryptCost = 9
 	if v := os.Getenv("BCRYPT_COST"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -122,9 +138,10 @@ func (c Config) String() string {
 	if c.DatabaseReadURL != "" {
 		read = MaskURL(c.DatabaseReadURL) + " read_max_wait=" + c.DatabaseReadMaxWait.String()
 	}
-	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s database_read=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s session_key_previous=%s simulator_user=%s simulator_password=%s version=%s",
+	return fmt.Sprintf("addr=%s metrics_addr=%s database=%s database_read=%s follower_url=%s log_level=%s bcrypt_cost=%d session_key=%s session_key_previous=%s simulator_user=%s simulator_password=%s follower_token=%s follower_token_previous=%s version=%s",
 		c.Addr, c.MetricsAddr, MaskURL(c.DatabaseURL), read, c.FollowerURL, c.LogLevel, c.BcryptCost,
-		mask(c.SessionKey), mask(c.SessionKeyPrevious), c.SimulatorUser, mask(c.SimulatorPassword), c.Version)
+		mask(c.SessionKey), mask(c.SessionKeyPrevious), c.SimulatorUser, mask(c.SimulatorPassword),
+		mask(c.FollowerToken), mask(c.FollowerTokenPrevious), c.Version)
 }
 
 // MaskURL hides the password of a database URL.
@@ -153,14 +170,25 @@ func env(key, def string) string {
 	return def
 }
 
-// secret reads KEY, or the file named by KEY_FILE.
+// secret reads KEY, or the file named by KEY_FILE without the line end
+// an editor leaves. A file holding only white space, or KEY set to only
+// white space, is refused rather than taken as an empty secret (an empty
+// simulator password, no database password): such a value is a mistake in
+// the deployment, and a service that starts on it fails open.
 func secret(key, def string) (string, error) {
 	if path := os.Getenv(key + "_FILE"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("read %s_FILE: %w", key, err)
 		}
+		if strings.TrimSpace(string(b)) == "" {
+			return "", fmt.Errorf("%s_FILE names %s, which is empty (or only white space): write the secret into it, or unset %s_FILE", key, path, key)
+		}
 		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	v := os.Getenv(key)
+	if v != "" && strings.TrimSpace(v) == "" {
+		return "", fmt.Errorf("%s is blank (only white space): set a value, or unset it", key)
 	}
 	return env(key, def), nil
 }

@@ -33,7 +33,10 @@ type ErrorBody struct {
 // Client calls a follower service at BaseURL.
 type Client struct {
 	BaseURL string
-	HTTP    *http.Client
+	// Token is the shared secret the follower service accepts callers by
+	// (FOLLOWER_TOKEN), sent as a bearer token on every call.
+	Token string
+	HTTP  *http.Client
 }
 
 // New returns a client with a pooled transport. The 2 s timeout only stops
@@ -83,10 +86,20 @@ func (c *Client) Following(ctx context.Context, who string, limit int) ([]string
 	return out.Follows, nil
 }
 
-// Ping checks the follower service's readiness.
+// Ping checks the follower service's readiness and that it accepts this
+// client's token, so that a replica holding a wrong token never becomes
+// ready (and a rolling update with one stops) instead of failing every
+// follow call.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.do(ctx, http.MethodGet, "/readyz", nil, nil)
+	if err := c.do(ctx, http.MethodGet, "/readyz", nil, nil); err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodGet, AuthPath, nil, nil)
 }
+
+// AuthPath answers 204 to a caller holding the token, without touching
+// the database: the last step of Ping.
+const AuthPath = "/v1/auth"
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
@@ -103,6 +116,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	if id := httpserver.RequestID(ctx); id != "" {
 		req.Header.Set(httpserver.RequestIDHeader, id)
@@ -129,6 +145,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&e)
 	if err := e.Kind.Err(); err != nil {
 		return err
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("follower service answered 401: it does not accept this service's FOLLOWER_TOKEN: %s", e.Message)
 	}
 	return fmt.Errorf("follower service answered %d: %s", resp.StatusCode, e.Message)
 }

@@ -17,6 +17,9 @@ const (
 	KindFollowSelf ErrorKind = "follow_self"
 	KindBadRequest ErrorKind = "bad_request"
 	KindInternal   ErrorKind = "internal"
+	// KindUnauthorized: the caller did not present the shared token
+	// (FOLLOWER_TOKEN); answered with 401.
+	KindUnauthorized ErrorKind = "unauthorized"
 )
 
 // kinds is the one table between domain errors, kinds and status codes,

@@ -6,6 +6,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -109,15 +111,54 @@ func (b *Base) Readiness() map[string]domain.Pinger {
 
 // FollowGraph is the follower graph with the readiness checks that go with
 // it: the follower service's typed client when FOLLOWER_URL is set, which
-// /readyz then checks too, or else the database in-process.
-func (b *Base) FollowGraph() (domain.FollowService, map[string]domain.Pinger) {
+// /readyz then checks too (its token included), or else the database
+// in-process. With FOLLOWER_URL set, FOLLOWER_TOKEN is required.
+func (b *Base) FollowGraph() (domain.FollowService, map[string]domain.Pinger, error) {
 	ready := b.Readiness()
 	if b.Config.FollowerURL == "" {
-		return b.Store, ready
+		return b.Store, ready, nil
+	}
+	if b.Config.FollowerToken == "" {
+		return nil, nil, errors.New("FOLLOWER_URL is set but FOLLOWER_TOKEN (or FOLLOWER_TOKEN_FILE) is not: the follower service accepts only callers holding its token")
+	}
+	if err := checkToken("FOLLOWER_TOKEN", b.Config.FollowerToken); err != nil {
+		return nil, nil, err
 	}
 	fc := followclient.New(b.Config.FollowerURL)
+	fc.Token = b.Config.FollowerToken
 	ready["follower"] = fc
-	return fc, ready
+	return fc, ready, nil
+}
+
+// MinTokenBytes is the shortest follower token accepted: shorter ones are
+// guessable, not secrets (deploy.sh makes 64 hex digits).
+const MinTokenBytes = 16
+
+// FollowerTokens are the bearer tokens the follower service accepts: the
+// current FOLLOWER_TOKEN, required, and FOLLOWER_TOKEN_PREVIOUS when set,
+// during a rotation.
+func (b *Base) FollowerTokens() ([]string, error) {
+	if b.Config.FollowerToken == "" {
+		return nil, errors.New("FOLLOWER_TOKEN (or FOLLOWER_TOKEN_FILE) is required: the follower service accepts only callers holding it")
+	}
+	tokens := []string{b.Config.FollowerToken}
+	if err := checkToken("FOLLOWER_TOKEN", b.Config.FollowerToken); err != nil {
+		return nil, err
+	}
+	if p := b.Config.FollowerTokenPrevious; p != "" {
+		if err := checkToken("FOLLOWER_TOKEN_PREVIOUS", p); err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, p)
+	}
+	return tokens, nil
+}
+
+func checkToken(name, token string) error {
+	if len(token) < MinTokenBytes {
+		return fmt.Errorf("%s is %d bytes, want at least %d (e.g. head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')", name, len(token), MinTokenBytes)
+	}
+	return nil
 }
 
 func closeAfter(st *store.Store, err error) error {

@@ -27,6 +27,7 @@ func setEnv(t *testing.T) {
 		"DATABASE_URL": filepath.Join(t.TempDir(), "service.db"), "LOG_LEVEL": "info",
 		"FOLLOWER_URL": "", "ADDR": "", "METRICS_ADDR": "", "PORT": "", "SESSION_KEY": "",
 		"DATABASE_PASSWORD": "", "BCRYPT_COST": "4", "DATABASE_READ_URL": "", "DATABASE_READ_MAX_WAIT": "",
+		"FOLLOWER_TOKEN": "", "FOLLOWER_TOKEN_PREVIOUS": "",
 	} {
 		t.Setenv(k, v)
 	}
@@ -150,7 +151,10 @@ func TestFollowsPicksTheGraph(t *testing.T) {
 	}
 	defer b.Store.Close()
 
-	follows, ready := b.FollowGraph()
+	follows, ready, err := b.FollowGraph()
+	if err != nil {
+		t.Fatalf("FollowGraph without FOLLOWER_URL (and no token): %v", err)
+	}
 	if got, ok := follows.(*store.Store); !ok || got != b.Store {
 		t.Errorf("without FOLLOWER_URL the graph is %T, want the store", follows)
 	}
@@ -159,12 +163,73 @@ func TestFollowsPicksTheGraph(t *testing.T) {
 	}
 
 	b.Config.FollowerURL = "http://127.0.0.1:1"
-	follows, ready = b.FollowGraph()
-	if _, ok := follows.(*followclient.Client); !ok {
-		t.Errorf("with FOLLOWER_URL the graph is %T, not the follower client", follows)
+	b.Config.FollowerToken = "a-follower-token-0123456789"
+	follows, ready, err = b.FollowGraph()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc, ok := follows.(*followclient.Client); !ok || fc.Token != b.Config.FollowerToken {
+		t.Errorf("with FOLLOWER_URL the graph is %T (%+v), not the follower client with the token", follows, follows)
 	}
 	if diff := cmp.Diff([]string{"database", "follower", "pool", "schema"}, keys(ready)); diff != "" {
 		t.Errorf("readiness with a follower service (-want +got):\n%s", diff)
+	}
+}
+
+// A web or api replica that reaches the follower service over HTTP
+// refuses to start without the token (or with one too short to be a
+// secret): it would otherwise fail every follow call.
+func TestFollowGraphNeedsTheToken(t *testing.T) {
+	setEnv(t)
+	var out bytes.Buffer
+	b, _, err := Start(context.Background(), defaults(&out), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Store.Close()
+	b.Config.FollowerURL = "http://127.0.0.1:1"
+	for _, token := range []string{"", "short"} {
+		b.Config.FollowerToken = token
+		if _, _, err := b.FollowGraph(); err == nil || !strings.Contains(err.Error(), "FOLLOWER_TOKEN") {
+			t.Errorf("FollowGraph with FOLLOWER_URL and token %q: %v, want an error naming FOLLOWER_TOKEN", token, err)
+		}
+	}
+}
+
+// The follower service accepts the current token and, when set, the
+// previous one; it refuses to start without a current one, or with either
+// too short.
+func TestFollowerTokens(t *testing.T) {
+	const cur, prev = "current-token-0123456789", "previous-token-0123456789"
+	for _, tc := range []struct {
+		name, token, previous string
+		want                  []string
+		wantErr               string
+	}{
+		{name: "current", token: cur, want: []string{cur}},
+		{name: "with previous", token: cur, previous: prev, want: []string{cur, prev}},
+		{name: "none", wantErr: "FOLLOWER_TOKEN (or FOLLOWER_TOKEN_FILE) is required"},
+		{name: "previous only", previous: prev, wantErr: "FOLLOWER_TOKEN (or FOLLOWER_TOKEN_FILE) is required"},
+		{name: "short", token: "0123456789", wantErr: "FOLLOWER_TOKEN is 10 bytes"},
+		{name: "short previous", token: cur, previous: "x", wantErr: "FOLLOWER_TOKEN_PREVIOUS is 1 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Base{}
+			b.Config.FollowerToken, b.Config.FollowerTokenPrevious = tc.token, tc.previous
+			got, err := b.FollowerTokens()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("FollowerTokens: %v %v, want an error containing %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("FollowerTokens (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

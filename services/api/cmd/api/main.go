@@ -21,7 +21,10 @@ func main() { service.Main(defaults, serve) }
 // database and metrics: the follower graph (the follower service or the
 // database), the handler, the router.
 func serve(ctx context.Context, b *service.Base) error {
-	follows, ready := b.FollowGraph()
+	follows, ready, err := b.FollowGraph()
+	if err != nil {
+		return err
+	}
 	h := apihttp.FromConfig(b.Config, b.Store, follows, b.Log, b.Metrics)
 	r := httpserver.NewEngine("api", b.Log, b.Metrics, h.InternalError)
 	httpserver.MountHealth(r, ready)

@@ -19,11 +19,16 @@ var defaults = service.Defaults{Name: "follower", Addr: "127.0.0.1:8083", Metric
 func main() { service.Main(defaults, serve) }
 
 // serve wires the follower graph's HTTP service on the prelude's
-// configuration, logger, database and metrics.
+// configuration, logger, database and metrics. It refuses to start without
+// FOLLOWER_TOKEN: the follower API accepts only callers holding it.
 func serve(ctx context.Context, b *service.Base) error {
+	tokens, err := b.FollowerTokens()
+	if err != nil {
+		return err
+	}
 	r := httpserver.NewEngine("follower", b.Log, b.Metrics, followhttp.Internal)
 	httpserver.MountHealth(r, b.Readiness())
-	(&followhttp.Handler{Svc: b.Store, Log: b.Log, Metrics: b.Metrics}).Mount(r)
+	(&followhttp.Handler{Svc: b.Store, Log: b.Log, Metrics: b.Metrics, Tokens: tokens}).Mount(r)
 
 	return b.Serve(ctx, r)
 }

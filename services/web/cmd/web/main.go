@@ -21,7 +21,10 @@ func main() { service.Main(defaults, serve) }
 // and metrics: the follower graph (the follower service or the database),
 // the handler, the router.
 func serve(ctx context.Context, b *service.Base) error {
-	follows, ready := b.FollowGraph()
+	follows, ready, err := b.FollowGraph()
+	if err != nil {
+		return err
+	}
 	h, err := webui.FromConfig(b.Config, b.Store, follows, b.Log, b.Metrics)
 	if err != nil {
 		return err

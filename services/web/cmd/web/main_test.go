@@ -64,6 +64,25 @@ func TestShortSessionKeyRefused(t *testing.T) {
 	}
 }
 
+// A web replica told to use the follower service over HTTP refuses to
+// start without the follower token; it names the variable to set.
+func TestFollowerURLNeedsToken(t *testing.T) {
+	setEnv(t)
+	t.Setenv("FOLLOWER_URL", "http://127.0.0.1:1")
+	t.Setenv("FOLLOWER_TOKEN", "")
+	t.Setenv("FOLLOWER_TOKEN_FILE", "")
+	if err := run(context.Background(), []string{"migrate"}); err != nil {
+		t.Fatal(err)
+	}
+	// A cancelled context: a binary that wrongly starts stops at once
+	// instead of serving until the test times out.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := run(ctx, nil); err == nil || !strings.Contains(err.Error(), "FOLLOWER_TOKEN") {
+		t.Errorf("run with FOLLOWER_URL and no token: %v, want an error naming FOLLOWER_TOKEN", err)
+	}
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	res, err := http.Get(url)
