@@ -33,8 +33,7 @@ type pendingSetup struct {
 
 type twoFactorSetupView struct {
 	Secret string // base32, grouped for typing
-	URL    string // otpauth://, for a phone's own link handler
-	QR     qrCode
+	QR     qrCode // of the otpauth:// URL authenticator apps scan
 }
 
 type twoFactorData struct {
@@ -86,8 +85,8 @@ func (h *Handler) twoFactorPage(c *gin.Context, v domain.User, errText string) {
 	}
 	data := twoFactorData{layout: h.layout(c), Error: errText, On: sealed != "", CodesLeft: len(hashes)}
 	if !data.On {
-		if p, ok := h.pendingSetup(c, v.ID); ok {
-			if data.Setup, err = h.setupView(v, p); err != nil {
+		if _, secret, ok := h.pendingSetup(c, v.ID); ok {
+			if data.Setup, err = h.setupView(v, secret); err != nil {
 				h.fail(c, err)
 				return
 			}
@@ -130,24 +129,22 @@ func (h *Handler) startTwoFactor(c *gin.Context) {
 	h.redirect(c, twoFactorPath)
 }
 
-// pendingSetup is the request's unexpired set-up of userID, if any.
-func (h *Handler) pendingSetup(c *gin.Context, userID int64) (pendingSetup, bool) {
+// pendingSetup is the request's unexpired set-up of userID, if any, and
+// its secret. One sealed under a key dropped since is no set-up.
+func (h *Handler) pendingSetup(c *gin.Context, userID int64) (pendingSetup, []byte, bool) {
 	val, ok := readCookie(c.Request, setupCookie)
 	if !ok {
-		return pendingSetup{}, false
+		return pendingSetup{}, nil, false
 	}
 	var p pendingSetup
 	if !h.cookies.decode(setupPurpose, val, &p) || p.UserID != userID || h.now().Unix() >= p.Expires {
-		return pendingSetup{}, false
+		return pendingSetup{}, nil, false
 	}
-	return p, true
+	secret, _, ok := h.tf.box.open(userID, p.Secret)
+	return p, secret, ok
 }
 
-func (h *Handler) setupView(v domain.User, p pendingSetup) (*twoFactorSetupView, error) {
-	secret, _, ok := h.tf.box.open(v.ID, p.Secret)
-	if !ok {
-		return nil, errors.New("webui: the two-factor set-up cookie holds a secret that does not open")
-	}
+func (h *Handler) setupView(v domain.User, secret []byte) (*twoFactorSetupView, error) {
 	key, err := totpKey(v.Username, secret)
 	if err != nil {
 		return nil, err
@@ -156,7 +153,7 @@ func (h *Handler) setupView(v domain.User, p pendingSetup) (*twoFactorSetupView,
 	if err != nil {
 		return nil, err
 	}
-	return &twoFactorSetupView{Secret: groupSecret(key.Secret()), URL: key.URL(), QR: qr}, nil
+	return &twoFactorSetupView{Secret: groupSecret(key.Secret()), QR: qr}, nil
 }
 
 // enableTwoFactor turns two-factor sign-in on once a code of the pending
@@ -167,15 +164,14 @@ func (h *Handler) enableTwoFactor(c *gin.Context) {
 	if !ok || !h.parseForm(c) {
 		return
 	}
-	p, ok := h.pendingSetup(c, v.ID)
+	p, secret, ok := h.pendingSetup(c, v.ID)
 	if !ok {
 		h.addFlash(c, "The set-up expired; please start again")
 		h.redirect(c, twoFactorPath)
 		return
 	}
-	secret, _, ok := h.tf.box.open(v.ID, p.Secret)
 	step, match := totpStep(secret, normalizeCode(formValue(c, "code")), h.now(), 0)
-	if !ok || !match {
+	if !match {
 		h.twoFactorPage(c, v, errCodeRefused.Error())
 		return
 	}

@@ -201,6 +201,10 @@ func TestTwoFactor(t *testing.T) {
 		t.Run("users without two-factor sign in as before", func(t *testing.T) {
 			c, _ := a.signedIn("eve") // fails unless /login redirects to / at once
 			mustContain(t, c.get("/settings/two-factor").Body, "Two-factor sign-in is off")
+			// A code without a set-up (or after it expired) turns nothing on.
+			r := c.post("/settings/two-factor/enable", url.Values{"code": {"123456"}})
+			wantRedirect(t, r, "/settings/two-factor")
+			mustContain(t, c.follow(r).Body, flashBox("The set-up expired; please start again"), "Two-factor sign-in is off")
 		})
 
 		t.Run("settings need a signed-in user", func(t *testing.T) {
