@@ -2,6 +2,7 @@ package webui
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"html/template"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
+	"github.com/sirupsen/logrus"
 
 	"minitwit/shared/domain"
 )
@@ -155,5 +157,43 @@ func TestCursor(t *testing.T) {
 	}
 	if diff := cmp.Diff(domain.Cursor{PubDate: 1700000000, ID: 42}, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// purgeStore counts purge calls and answers full batches while rows are left.
+type purgeStore struct {
+	SessionStore
+	left, calls int
+}
+
+func (p *purgeStore) PurgeExpiredSessions(_ context.Context, _ time.Time, limit int) (int64, error) {
+	p.calls++
+	n := min(p.left, limit)
+	p.left -= n
+	return int64(n), nil
+}
+
+// Expired sessions are purged one bounded batch at a time: once per
+// purgeEvery, or on every sign-in while full batches show more are left.
+func TestPurgeKeepsUp(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ps := &purgeStore{left: 2*purgeBatch + 10}
+	h := &Handler{sessions: ps, log: logrus.NewEntry(logrus.New()), now: func() time.Time { return now }}
+	c := testContext()
+	for range 5 {
+		h.purgeExpiredSessions(c, now)
+	}
+	if ps.calls != 3 || ps.left != 0 {
+		t.Errorf("5 sign-ins with %d expired rows: %d purges, %d rows left; want 3 and 0", 2*purgeBatch+10, ps.calls, ps.left)
+	}
+	now = now.Add(purgeEvery - time.Second)
+	h.purgeExpiredSessions(c, now)
+	if ps.calls != 3 {
+		t.Errorf("purged again within purgeEvery of a partial batch")
+	}
+	now = now.Add(time.Second)
+	h.purgeExpiredSessions(c, now)
+	if ps.calls != 4 {
+		t.Errorf("no purge after purgeEvery")
 	}
 }

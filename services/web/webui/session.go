@@ -24,7 +24,8 @@ const (
 	// sessionTokenBytes is the random token's size: 256 bits, beyond guessing.
 	sessionTokenBytes = 32
 	// purgeEvery and purgeBatch bound the clean-up of expired sessions that
-	// sign-ins do now and then: at most one batch per replica per interval.
+	// sign-ins do now and then: one batch per replica per interval, or per
+	// sign-in while full batches show that more expired rows are left.
 	purgeEvery = time.Hour
 	purgeBatch = 1000
 )
@@ -143,6 +144,11 @@ func (h *Handler) purgeExpiredSessions(c *gin.Context, now time.Time) {
 	}
 	if n > 0 {
 		log.WithField("sessions", n).Info("purged expired sessions")
+	}
+	if n >= purgeBatch {
+		// More may be left: the next sign-in takes the next batch, so the
+		// clean-up keeps up with any rate of sign-ins, one batch at a time.
+		h.purge.next.Store(0)
 	}
 }
 
