@@ -119,10 +119,11 @@ func TestStatementsPerRequest(t *testing.T) {
 		// Sign-in and sign-up last: they sign the clients out or in anew.
 		// Each from a fresh guest (a signed-in client is only redirected).
 		// Four statements: the user by name, the throttle state of the
-		// account and the address in one (account.Service, issue 9), and
-		// the session row written; the fourth is the purge of expired
-		// sessions a sign-in may run. A wrong password adds the failure
-		// count and no session.
+		// account and the address in one (account.Service, issue 9), the
+		// user's two-factor state, and the session row written. The purge
+		// of expired sessions adds one at most once an hour per replica
+		// (it ran at the first sign-in above). A wrong password adds the
+		// failure count and no session.
 		t.Run("sign in by follows", func(t *testing.T) {
 			clients["guest1"], clients["guest2"] = a.client(), a.client()
 			small := do(webCall{"guest1", "POST", "/login", url.Values{"username": {"one"}, "password": {"pw-one"}}})
