@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -24,6 +25,7 @@ type Throttle interface {
 	RecordSignInFailure(ctx context.Context, key string, now, forgetAfter int64) (int64, error)
 	BlockSignIns(ctx context.Context, key string, until int64) error
 	ResetSignIns(ctx context.Context, key string) error
+	PurgeSignInThrottle(ctx context.Context, before int64) (int64, error)
 }
 
 // Policy says when failed sign-ins block further attempts.
@@ -41,6 +43,10 @@ type Policy struct {
 // guessing slow: after 5 failures on one account (20 from one address)
 // every further failure doubles the wait, from 1 s up to 15 minutes.
 var DefaultPolicy = Policy{AccountFailures: 5, ClientFailures: 20, Base: time.Second, Max: 15 * time.Minute, ForgetAfter: time.Hour}
+
+// purgeEvery is how many failed sign-ins, on average, run one purge of
+// finished throttle rows.
+const purgeEvery = 64
 
 // Service registers users and signs them in.
 type Service struct {
@@ -225,6 +231,13 @@ func (s *Service) failed(ctx context.Context, now time.Time, client, userKey str
 			wait = min(p.Max, p.Base<<shift)
 		}
 		return s.Throttle.BlockSignIns(ctx, key, now.Add(wait).Unix())
+	}
+	// Now and then, rows whose run is over go, so names guessed once do
+	// not pile up; any replica may do it, it is one idempotent statement.
+	if rand.IntN(purgeEvery) == 0 {
+		if _, err := s.Throttle.PurgeSignInThrottle(ctx, now.Add(-p.ForgetAfter).Unix()); err != nil {
+			return err
+		}
 	}
 	if client != "" {
 		if err := record("client:"+client, p.ClientFailures); err != nil {
