@@ -26,7 +26,8 @@ output=$2
 : "${PUBLIC_HTTPS_PORT:=443}"
 : "${WEB_UPSTREAM:=web:8081}"
 : "${API_UPSTREAM:=api:8082}"
-: "${ACCEPTED_IPS:=*}"
+: "${ACCEPTED_IPS:=}"
+: "${ALLOW_ANY_CLIENT:=}"
 : "${TRUSTED_PROXIES:=}"
 : "${TLS_CERT:=/etc/letsencrypt/live/${SERVER_NAME%% *}/fullchain.pem}"
 : "${TLS_KEY:=/etc/letsencrypt/live/${SERVER_NAME%% *}/privkey.pem}"
@@ -40,6 +41,11 @@ output=$2
 : "${AUTH_RATE:=5r/s}"
 : "${AUTH_BURST:=20}"
 : "${HSTS_MAX_AGE:=63072000}"
+: "${CLIENT_HEADER_TIMEOUT:=10s}"
+: "${CLIENT_BODY_TIMEOUT:=10s}"
+: "${SEND_TIMEOUT:=10s}"
+: "${WORKER_SHUTDOWN_TIMEOUT:=20s}"
+: "${CONN_LIMIT_PER_CLIENT:=100}"
 : "${STATUS_PORT:=}"
 : "${STATUS_ALLOW:=127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16}"
 : "${GRAFANA_UPSTREAM:=}"
@@ -55,6 +61,14 @@ only() {
 	[ -n "$1" ] || die "$3 is empty"
 	case $1 in
 	*[!$2]*) die "$3 has a character outside [$2]: '$1'" ;;
+	esac
+}
+
+# duration VALUE NAME: nginx's time syntax, e.g. 10s, 500ms, 2m.
+duration() {
+	case $1 in
+	*[0-9]ms | *[0-9]s | *[0-9]m) only "${1%%[ms]*}" '0-9' "$2" ;;
+	*) die "$2 must look like 10s, 500ms or 2m: '$1'" ;;
 	esac
 }
 
@@ -85,6 +99,17 @@ case $AUTH_RATE in
 *) die "AUTH_RATE must look like 5r/s or 60r/m: '$AUTH_RATE'" ;;
 esac
 only "$HSTS_MAX_AGE" '0-9' HSTS_MAX_AGE
+duration "$CLIENT_HEADER_TIMEOUT" CLIENT_HEADER_TIMEOUT
+duration "$CLIENT_BODY_TIMEOUT" CLIENT_BODY_TIMEOUT
+duration "$SEND_TIMEOUT" SEND_TIMEOUT
+duration "$WORKER_SHUTDOWN_TIMEOUT" WORKER_SHUTDOWN_TIMEOUT
+only "$CONN_LIMIT_PER_CLIENT" '0-9' CONN_LIMIT_PER_CLIENT
+[ "$CONN_LIMIT_PER_CLIENT" -ge 1 ] || die "CONN_LIMIT_PER_CLIENT must be at least 1"
+# Redirects name the first server name, never the Host a client sent.
+CANONICAL_HOST=${SERVER_NAME%% *}
+case $CANONICAL_HOST in
+'' | *'*'*) die "SERVER_NAME must start with a plain host name (redirects use it): '$SERVER_NAME'" ;;
+esac
 only "$WORKER_PROCESSES" 'a-z0-9' WORKER_PROCESSES
 case $CSP in
 *[\"\\\$]* | *"$nl"*) die "CSP must not hold quotes, backslashes, dollars or newlines" ;;
@@ -133,15 +158,22 @@ each "$API_UPSTREAM"
 [ -n "$servers" ] || die "API_UPSTREAM is empty"
 API_SERVERS=$servers
 
-# ACCEPTED_IPS: "*" lets every client use /api/; otherwise only the listed
-# addresses and CIDR blocks do. geo matches $remote_addr, which is the TCP
-# peer unless realip below replaced it for a trusted proxy.
+# ACCEPTED_IPS: only the listed addresses and CIDR blocks may use /api/.
+# It has no default: a gateway that forgot it must not quietly open the API
+# to everyone. "*" (every client) is accepted only with ALLOW_ANY_CLIENT=1.
+# geo matches $remote_addr, which is the TCP peer unless realip below
+# replaced it for a trusted proxy.
 item() {
 	only "$1" '0-9a-fA-F.:/' "ACCEPTED_IPS entry '$1'"
 	geo="$geo        $1 1;$nl"
 }
+any_client_hint="or set ACCEPTED_IPS=* together with ALLOW_ANY_CLIENT=1 to let every client use it"
 case $ACCEPTED_IPS in
+'' | ' ')
+	die "ACCEPTED_IPS is not set: list the addresses or CIDR blocks that may use /api/ (the simulator's), $any_client_hint"
+	;;
 '*' | ' *' | '* ')
+	[ "$ALLOW_ANY_CLIENT" = 1 ] || die "ACCEPTED_IPS=* opens /api/ to every client; list the allowed addresses, $any_client_hint"
 	GEO_ENTRIES="        default 1;"
 	;;
 *)
@@ -196,24 +228,26 @@ fi
 # deployed (/grafana/ then answers 503). Grafana sends no CSP of its own and
 # needs its scripts, so only framing is restricted there.
 GRAFANA_LOCATION="        # no /grafana/ route (GRAFANA_UPSTREAM unset)"
+GRAFANA_CSP_ENTRY="        # no /grafana/ route (GRAFANA_UPSTREAM unset)"
 if [ -n "$GRAFANA_UPSTREAM" ]; then
 	only "$GRAFANA_UPSTREAM" 'A-Za-z0-9.:_-' GRAFANA_UPSTREAM
 	only "$RESOLVER" ']0-9a-fA-F.:[' RESOLVER
-	# shellcheck disable=SC2016 # $grafana_upstream and $gw_csp_default are nginx's
+	# shellcheck disable=SC2016 # $grafana_upstream is nginx's
 	GRAFANA_LOCATION=$(printf '%s\n' \
 		'        location ^~ /grafana/ {' \
 		"            resolver $RESOLVER valid=10s ipv6=off;" \
 		"            set \$grafana_upstream $GRAFANA_UPSTREAM;" \
-		'            set $gw_csp_default "frame-ancestors '"'none'"'";' \
 		'            error_page 502 503 504 = @web_unavailable;' \
 		'            proxy_pass http://$grafana_upstream;' \
 		'        }')
+	GRAFANA_CSP_ENTRY=$(printf '        ~^/grafana/ "%s";' "frame-ancestors 'none'")
 fi
 
 export SERVER_NAME HTTP_LISTEN HTTPS_LISTEN PUBLIC_PORT_SUFFIX WEB_SERVERS API_SERVERS \
 	GEO_ENTRIES REALIP_CONF TLS_CERT TLS_KEY ACME_ROOT RUN_DIR ACCESS_LOG ERROR_LOG \
 	MIME_TYPES NGINX_USER_LINE WORKER_PROCESSES AUTH_RATE AUTH_BURST HSTS_MAX_AGE CSP \
-	STATUS_SERVER GRAFANA_LOCATION
+	STATUS_SERVER GRAFANA_LOCATION GRAFANA_CSP_ENTRY CANONICAL_HOST CLIENT_HEADER_TIMEOUT \
+	CLIENT_BODY_TIMEOUT SEND_TIMEOUT WORKER_SHUTDOWN_TIMEOUT CONN_LIMIT_PER_CLIENT
 
 # Only our variables are substituted; nginx's own $variables stay as they are.
 # shellcheck disable=SC2016 # the list names variables for envsubst, unexpanded
@@ -221,7 +255,9 @@ vars='${SERVER_NAME} ${HTTP_LISTEN} ${HTTPS_LISTEN} ${PUBLIC_PORT_SUFFIX} ${WEB_
 ${API_SERVERS} ${GEO_ENTRIES} ${REALIP_CONF} ${TLS_CERT} ${TLS_KEY} ${ACME_ROOT}
 ${RUN_DIR} ${ACCESS_LOG} ${ERROR_LOG} ${MIME_TYPES} ${NGINX_USER_LINE}
 ${WORKER_PROCESSES} ${AUTH_RATE} ${AUTH_BURST} ${HSTS_MAX_AGE} ${CSP}
-${STATUS_SERVER} ${GRAFANA_LOCATION}'
+${STATUS_SERVER} ${GRAFANA_LOCATION} ${GRAFANA_CSP_ENTRY} ${CANONICAL_HOST}
+${CLIENT_HEADER_TIMEOUT} ${CLIENT_BODY_TIMEOUT} ${SEND_TIMEOUT} ${WORKER_SHUTDOWN_TIMEOUT}
+${CONN_LIMIT_PER_CLIENT}'
 
 mkdir -p "$RUN_DIR"
 tmp=$output.tmp.$$

@@ -7,7 +7,9 @@
 # Ctrl-C, then stops everything it started.
 #
 # Environment:
-#   ACCEPTED_IPS       who may use /api/ (default "*")
+#   ACCEPTED_IPS       who may use /api/ (default 127.0.0.1, the only client
+#                      that reaches this gateway; "*" also needs ALLOW_ANY_CLIENT=1)
+#   ALLOW_ANY_CLIENT   1 to accept ACCEPTED_IPS=* (render.sh refuses it otherwise)
 #   TRUSTED_PROXIES    peers whose X-Forwarded-For is believed (default none)
 #   AUTH_RATE, AUTH_BURST  sign-in rate limit (render.sh's defaults)
 #   BIN_DIR            where the binaries are built (default bin/)
@@ -118,9 +120,11 @@ for name in follower api web; do start_service "$name"; done
 log "starting the gateway"
 alloc_port HTTP_PORT
 alloc_port HTTPS_PORT
-env SERVER_NAME=localhost LISTEN_HOST=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" \
+# 127.0.0.1 first: redirects go to the address printed below; any Host
+# other than these two is refused (421).
+env SERVER_NAME="127.0.0.1 localhost" LISTEN_HOST=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" \
   PUBLIC_HTTPS_PORT="$HTTPS_PORT" WEB_UPSTREAM="127.0.0.1:${PORT[web]}" API_UPSTREAM="127.0.0.1:${PORT[api]}" \
-  ACCEPTED_IPS="${ACCEPTED_IPS:-*}" TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
+  ACCEPTED_IPS="${ACCEPTED_IPS:-127.0.0.1}" ALLOW_ANY_CLIENT="${ALLOW_ANY_CLIENT:-}" TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
   AUTH_RATE="${AUTH_RATE:-5r/s}" AUTH_BURST="${AUTH_BURST:-20}" \
   TLS_CERT="$STATE/tls/cert.pem" TLS_KEY="$STATE/tls/key.pem" ACME_ROOT="$STATE/acme" \
   RUN_DIR="$STATE/gw" ACCESS_LOG="$STATE/logs/gateway-access.log" ERROR_LOG="$STATE/logs/gateway-error.log" \

@@ -41,7 +41,7 @@ func testGatewayEntrypoint(t *testing.T) {
 		"PUBLIC_HTTPS_PORT=" + strconv.Itoa(httpsPort), "WEB_UPSTREAM=127.0.0.1:9", "API_UPSTREAM=127.0.0.1:9",
 		"RUN_DIR=" + filepath.Join(dir, "run"), "ACCESS_LOG=" + filepath.Join(dir, "logs", "access.log"),
 		"ERROR_LOG=" + filepath.Join(dir, "logs", "error.log"), "ACME_ROOT=" + filepath.Join(dir, "acme"),
-		"NGINX_USER=" + gwNginxUser(), "STATUS_PORT=", "GRAFANA_UPSTREAM=",
+		"NGINX_USER=" + gwNginxUser(), "STATUS_PORT=", "GRAFANA_UPSTREAM=", "ACCEPTED_IPS=127.0.0.1",
 	}
 	ep := StartProc(t, "entrypoint", ProcOpts{Env: env, LogDir: filepath.Join(dir, "logs")}, repoPath("gateway", "docker-entrypoint.sh"))
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(httpsPort))

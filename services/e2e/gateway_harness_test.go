@@ -18,10 +18,15 @@ import (
 // GatewaySettings are the gateway's access settings that can change while
 // it runs (render.sh's environment of the same names).
 type GatewaySettings struct {
-	AcceptedIPs    string // who may use /api/; "" means "*"
+	AcceptedIPs    string // who may use /api/; "" means "*" (rendered with ALLOW_ANY_CLIENT=1)
 	TrustedProxies string // peers whose X-Forwarded-For is believed
 	AuthRate       string // "" means 5r/s
 	AuthBurst      string // "" means 20
+	// The hardening limits; "" leaves render.sh's production default.
+	BodyTimeout     string // CLIENT_BODY_TIMEOUT
+	SendTimeout     string // SEND_TIMEOUT
+	ConnLimit       string // CONN_LIMIT_PER_CLIENT
+	ShutdownTimeout string // WORKER_SHUTDOWN_TIMEOUT
 }
 
 // GatewayOpts say how to start a Gateway.
@@ -63,6 +68,10 @@ var gatewayServices = []string{"follower", "api", "web"}
 
 // gwCertValid is how long the gateway tests' self-signed certificates last.
 const gwCertValid = 48 * time.Hour
+
+// gwServerNames is the live gateway's SERVER_NAME: the first is the
+// canonical name its redirects use.
+const gwServerNames = "127.0.0.1 localhost"
 
 // StartGateway starts the whole system and waits until the gateway answers
 // over HTTPS. Everything stops when t (or, for an Outliving, its owner)
@@ -208,16 +217,31 @@ func (g *Gateway) render(t testing.TB, output string) {
 	if s.AuthBurst == "" {
 		s.AuthBurst = "20"
 	}
-	out, err := gwRender(output,
-		"SERVER_NAME=localhost", "LISTEN_HOST=127.0.0.1",
-		"HTTP_PORT="+strconv.Itoa(g.HTTPPort), "HTTPS_PORT="+strconv.Itoa(g.HTTPSPort),
-		"PUBLIC_HTTPS_PORT="+strconv.Itoa(g.HTTPSPort), "STATUS_PORT="+strconv.Itoa(g.StatusPort),
-		"WEB_UPSTREAM="+gwUpstreams(g.pools["web"]), "API_UPSTREAM="+gwUpstreams(g.pools["api"]),
-		"ACCEPTED_IPS="+s.AcceptedIPs, "TRUSTED_PROXIES="+s.TrustedProxies,
-		"AUTH_RATE="+s.AuthRate, "AUTH_BURST="+s.AuthBurst,
-		"TLS_CERT="+g.Cert.CertFile, "TLS_KEY="+g.Cert.KeyFile, "ACME_ROOT="+g.path("acme"),
-		"RUN_DIR="+g.path("gw"), "ACCESS_LOG="+g.AccessLogPath(), "ERROR_LOG="+g.path("logs", "gateway-error.log"),
-		"NGINX_USER="+gwNginxUser(), "WORKER_PROCESSES=2", "GRAFANA_UPSTREAM=")
+	env := []string{
+		// The tests reach the gateway as 127.0.0.1 (the canonical name, so
+		// redirects point there) and as localhost; any other Host is refused.
+		"SERVER_NAME=" + gwServerNames, "LISTEN_HOST=127.0.0.1",
+		"HTTP_PORT=" + strconv.Itoa(g.HTTPPort), "HTTPS_PORT=" + strconv.Itoa(g.HTTPSPort),
+		"PUBLIC_HTTPS_PORT=" + strconv.Itoa(g.HTTPSPort), "STATUS_PORT=" + strconv.Itoa(g.StatusPort),
+		"WEB_UPSTREAM=" + gwUpstreams(g.pools["web"]), "API_UPSTREAM=" + gwUpstreams(g.pools["api"]),
+		"ACCEPTED_IPS=" + s.AcceptedIPs, "TRUSTED_PROXIES=" + s.TrustedProxies,
+		"AUTH_RATE=" + s.AuthRate, "AUTH_BURST=" + s.AuthBurst,
+		"TLS_CERT=" + g.Cert.CertFile, "TLS_KEY=" + g.Cert.KeyFile, "ACME_ROOT=" + g.path("acme"),
+		"RUN_DIR=" + g.path("gw"), "ACCESS_LOG=" + g.AccessLogPath(), "ERROR_LOG=" + g.path("logs", "gateway-error.log"),
+		"NGINX_USER=" + gwNginxUser(), "WORKER_PROCESSES=2", "GRAFANA_UPSTREAM=",
+	}
+	if s.AcceptedIPs == "*" {
+		env = append(env, "ALLOW_ANY_CLIENT=1")
+	}
+	for _, kv := range [][2]string{
+		{"CLIENT_BODY_TIMEOUT", s.BodyTimeout}, {"SEND_TIMEOUT", s.SendTimeout},
+		{"CONN_LIMIT_PER_CLIENT", s.ConnLimit}, {"WORKER_SHUTDOWN_TIMEOUT", s.ShutdownTimeout},
+	} {
+		if kv[1] != "" {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+	}
+	out, err := gwRender(output, env...)
 	if err != nil {
 		t.Fatalf("render.sh: %v\n%s", err, out)
 	}

@@ -27,7 +27,8 @@ func gwProductionSettings(t *testing.T, dir string) []string {
 	c := NewSelfSigned(t, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), gwCertValid, "render.test", "render.test")
 	return []string{"SERVER_NAME=minitwit.test", "WEB_UPSTREAM=127.0.0.1:8081", "API_UPSTREAM=127.0.0.1:8082",
 		"TLS_CERT=" + c.CertFile, "TLS_KEY=" + c.KeyFile, "RUN_DIR=" + filepath.Join(dir, "run"),
-		"ACCESS_LOG=" + filepath.Join(dir, "access.log"), "ERROR_LOG=stderr", "NGINX_USER=" + gwNginxUser()}
+		"ACCESS_LOG=" + filepath.Join(dir, "access.log"), "ERROR_LOG=stderr", "NGINX_USER=" + gwNginxUser(),
+		"ACCEPTED_IPS=203.0.113.7"}
 }
 
 // testGatewayRender: render.sh renders a production-like configuration

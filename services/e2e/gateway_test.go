@@ -26,6 +26,7 @@ func TestGateway(t *testing.T) {
 	t.Run("DeployRollback", testDeployRollback)
 	t.Run("DeploySafety", testGatewayDeploySafety)
 	t.Run("Entrypoint", testGatewayEntrypoint)
+	t.Run("AcceptedIPsRequired", testGatewayAcceptedIPsRequired)
 
 	live := &Shared[*Gateway]{Parent: t, Start: func(t testing.TB) *Gateway {
 		return StartGateway(t, GatewayOpts{
@@ -52,6 +53,11 @@ func TestGateway(t *testing.T) {
 		{"AcceptedIPs", testGatewayAcceptedIPs},
 		{"RateLimit", testGatewayRateLimit},
 		{"RollingRestart", testGatewayRollingRestart},
+		// After RollingRestart too: answers from dead or failing upstreams
+		// (and, until every input rule holds, the hostile table) leave 5xx
+		// in the access log.
+		{"Hostile", testGatewayHostile},
+		{"Hardening", testGatewayHardening},
 		// After RollingRestart, whose check reads the whole access log: the
 		// smoke test's unreachable-api case makes the gateway answer 503.
 		{"Smoke", gatewaySmoke},
