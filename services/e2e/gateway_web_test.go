@@ -86,11 +86,11 @@ func testGatewayWebRoutes(t *testing.T, g *Gateway) {
 		wantPage(t, br.do(t, "GET", "/public", nil, ""), "<title>Public Timeline | MiniTwit</title>")
 	})
 	t.Run("Register", func(t *testing.T) {
-		form := url.Values{"username": {user}, "email": {"web@example.org"}, "password": {"pw"}, "password2": {"pw"}}
+		form := url.Values{"username": {user}, "email": {"web@example.org"}, "password": {"pw-web-12"}, "password2": {"pw-web-12"}}
 		wantRedirect(t, br.do(t, "POST", "/register", form, origin), http.StatusFound, origin+"/login")
 	})
 	t.Run("LoginSecureCookie", func(t *testing.T) {
-		a := br.do(t, "POST", "/login", url.Values{"username": {user}, "password": {"pw"}}, origin)
+		a := br.do(t, "POST", "/login", url.Values{"username": {user}, "password": {"pw-web-12"}}, origin)
 		wantRedirect(t, a, http.StatusFound, origin+"/")
 		if loc := a.Header.Get("Location"); loc != "/" {
 			t.Errorf("Location %q, want /", loc)

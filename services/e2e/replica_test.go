@@ -361,8 +361,8 @@ func writeThenRead(t *testing.T, s *replicaSystem, tag string, rounds int) int {
 		// follow the API user and see their message on the home timeline.
 		wuser := fmt.Sprintf("%s web %d %d", tag, i, time.Now().UnixNano())
 		br := newReplicaBrowser(t, web)
-		br.post(t, "/register", url.Values{"username": {wuser}, "email": {"w@x"}, "password": {"pw"}, "password2": {"pw"}}, "/login")
-		br.signIn(t, wuser, "pw")
+		br.post(t, "/register", url.Values{"username": {wuser}, "email": {"w@x"}, "password": {"pw-web-12"}, "password2": {"pw-web-12"}}, "/login")
+		br.signIn(t, wuser, "pw-web-12")
 		wtext := fmt.Sprintf("%s web message %d", tag, i)
 		br.post(t, "/add_message", url.Values{"text": {wtext}}, "/")
 		for _, page := range []string{"/", "/public", "/" + url.PathEscape(wuser)} {
