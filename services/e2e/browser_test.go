@@ -42,6 +42,7 @@ func TestBrowser(t *testing.T) {
 		{"CrossSite", brCrossSite},
 		{"Sessions", brSessions},
 		{"Avatars", brAvatars},
+		{"TwoFactor", brTwoFactor},
 	} {
 		t.Run(check.name, func(t *testing.T) {
 			for _, d := range deployments {
