@@ -266,8 +266,9 @@ func (s *seeder) users(hash string) error {
 	p := newProgress(s.out, "users", s.opt.Users, 0)
 	for lo := int64(1); lo <= s.opt.Users; lo += seedChunk {
 		hi := min(lo+seedChunk-1, s.opt.Users)
-		n, err := s.exec(`INSERT INTO users (id, username, email, pw_hash)
-			SELECT i, 'user' || i, 'user' || i || '@example.com', $3
+		// name_key is domain.NameKey of the ASCII lower-case name: the name.
+		n, err := s.exec(`INSERT INTO users (id, username, email, pw_hash, name_key)
+			SELECT i, 'user' || i, 'user' || i || '@example.com', $3, 'user' || i
 			FROM generate_series($1::bigint, $2::bigint) AS i`, lo, hi, hash)
 		if err != nil {
 			return err
