@@ -157,8 +157,8 @@ func (h *Handler) setupView(v domain.User, secret []byte) (*twoFactorSetupView, 
 }
 
 // enableTwoFactor turns two-factor sign-in on once a code of the pending
-// secret proves the authenticator has it, and shows the recovery codes,
-// once: only their hashes are kept.
+// secret proves the authenticator has it, ends the user's other sessions,
+// and shows the recovery codes, once: only their hashes are kept.
 func (h *Handler) enableTwoFactor(c *gin.Context) {
 	v, ok := h.requireViewer(c)
 	if !ok || !h.parseForm(c) {
@@ -192,7 +192,19 @@ func (h *Handler) enableTwoFactor(c *gin.Context) {
 		h.redirect(c, twoFactorPath)
 		return
 	}
-	h.log.WithField("request_id", httpserver.RequestID(ctx)).WithField("user_id", v.ID).Info("two-factor sign-in turned on")
+	// Whoever signed in with the password alone before is signed out
+	// now; this browser gets a new session.
+	n, err := h.sessions.DeleteUserSessions(ctx, v.ID)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.startSession(c, v.ID); err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.log.WithField("request_id", httpserver.RequestID(ctx)).WithField("user_id", v.ID).
+		WithField("sessions_ended", n).Info("two-factor sign-in turned on")
 	h.render(c, h.tf.pages.settings, twoFactorData{layout: h.layout(c), On: true, CodesLeft: len(codes), NewCodes: codes})
 }
 

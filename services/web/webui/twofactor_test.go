@@ -151,7 +151,16 @@ func TestTwoFactor(t *testing.T) {
 		a := newApp(t, db, withClock(clk))
 
 		owner, _ := a.signedIn("dora")
+		// Signed in elsewhere with the password alone, before two-factor.
+		elsewhere := a.client()
+		wantRedirect(t, elsewhere.post("/login", url.Values{"username": {"dora"}, "password": {"pw-dora"}}), "/")
 		secret, recovery := turnOn(t, owner, clk)
+		t.Run("turning on ends the other sessions", func(t *testing.T) {
+			mustContain(t, owner.get("/").Body, "<h2>My Timeline</h2>")
+			if r := elsewhere.get("/"); strings.Contains(r.Body, "<h2>My Timeline</h2>") {
+				t.Error("a session from before two-factor sign-in was turned on still works")
+			}
+		})
 		// The code that confirmed the set-up cannot sign in: same step.
 		setupCode := code(t, secret, clk.now())
 
