@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
@@ -14,7 +17,8 @@ import (
 // its owner signs out or changes the password; and a follow or sign-out
 // link opened from outside the site (the browser sends Sec-Fetch-Site
 // "none") only shows a confirmation page until the button on it is
-// clicked.
+// clicked; minitwit-admin revoke-sessions signs every browser of the user
+// out.
 func brSessions(t *testing.T, browser context.Context, s *brSite) {
 	const (
 		me       = "Sasha Sessions"
@@ -82,5 +86,21 @@ func brSessions(t *testing.T, browser context.Context, s *brSite) {
 		brExpectFlashes(t, b, "Your password was changed")
 		brExpectPage(t, thief, thief.open(s.URL+"/"), "Public Timeline")
 		brExpectPage(t, b, b.open(s.URL+"/"), "My Timeline") // this browser stays signed in
+	})
+
+	t.Run("AdminRevokes", func(t *testing.T) {
+		steal()
+		env := []string{"DATABASE_URL=" + s.DB}
+		// One session: the copy is the owner's session, not another one.
+		if out := RunCmd(t, env, bin("minitwit-admin"), "revoke-sessions", me); out != me+": 1 session(s) ended\n" {
+			t.Errorf("revoke-sessions printed %q, want the one session (the owner's, copied) ended", out)
+		}
+		brExpectPage(t, thief, thief.open(s.URL+"/"), "Public Timeline")
+		brExpectPage(t, b, b.open(s.URL+"/"), "Public Timeline")
+		out, err := TryCmd(env, bin("minitwit-admin"), "revoke-sessions", "nobody here")
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(out, `no user named "nobody here"`) {
+			t.Errorf("revoke-sessions of an unknown user: %v, %q; want exit status 1 naming the user", err, out)
+		}
 	})
 }

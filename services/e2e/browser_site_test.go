@@ -25,6 +25,7 @@ type brSite struct {
 	URL      string   // what the browser opens
 	Web      *Service // the binary serving the pages
 	API      string   // simulator API base, ending in /api or at the api service's root
+	DB       string   // the deployment's DATABASE_URL, for minitwit-admin
 	requests *brRequestLog
 }
 

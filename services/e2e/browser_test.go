@@ -23,15 +23,21 @@ func TestBrowser(t *testing.T) {
 		start func(t *testing.T, db string) *brSite
 	}{
 		{"Split", func(t *testing.T, db string) *brSite {
-			s := StartSplit(t, pg.CreateDB(t, db), "LOG_LEVEL=info")
-			return brServe(t, s.Web, s.API.URL)
+			dbURL := pg.CreateDB(t, db)
+			s := StartSplit(t, dbURL, "LOG_LEVEL=info")
+			site := brServe(t, s.Web, s.API.URL)
+			site.DB = dbURL
+			return site
 		}},
 		{"OneProcess", func(t *testing.T, db string) *brSite {
+			path := filepath.Join(t.TempDir(), db+".db")
 			m := StartService(t, "minitwit", ServiceOpts{
-				DatabaseURL: filepath.Join(t.TempDir(), db+".db"),
+				DatabaseURL: path,
 				Env:         []string{"LOG_LEVEL=info"},
 			})
-			return brServe(t, m, m.URL+"/api")
+			site := brServe(t, m, m.URL+"/api")
+			site.DB = path
+			return site
 		}},
 	}
 	for _, check := range []struct {
