@@ -88,6 +88,20 @@ func testDrillsPostgresKill(t *testing.T) {
 			}
 		}()
 	}
+	// One reader beside them: the web's public timeline and the API's.
+	var reads drillLog
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < pgDrillMaxCalls && !stop.Load(); i++ {
+			if i%2 == 0 {
+				reads.add(drillDo(client, -1, "GET", sp.Web.URL, "/public", "", ""))
+			} else {
+				reads.add(drillDo(client, -1, "GET", api, "/msgs?no=10", loadAuth, ""))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
 	stopLoad := func() {
 		stop.Store(true)
 		wg.Wait()
@@ -160,6 +174,24 @@ func testDrillsPostgresKill(t *testing.T) {
 	if len(failed) == 0 {
 		t.Errorf("no request failed although PostgreSQL was down for %s", pgDrillDown)
 	}
+	// Reads fail the same way: the API's 503 body, the web's 503 page.
+	var readFailed, readWrong []drillCall
+	var slowestReadFail time.Duration
+	for _, c := range reads.snapshot() {
+		if c.Status == http.StatusOK {
+			continue
+		}
+		readFailed = append(readFailed, c)
+		slowestReadFail = max(slowestReadFail, c.Elapsed())
+		var body map[string]any
+		if c.Err != nil || c.Status != http.StatusServiceUnavailable ||
+			(strings.HasPrefix(c.Path, "/msgs") && (json.Unmarshal([]byte(c.Body), &body) != nil || !cmp.Equal(want503, body))) {
+			readWrong = append(readWrong, c)
+		}
+	}
+	if len(readWrong) > 0 {
+		t.Errorf("%d of %d failed reads were not a 503:%s", len(readWrong), len(readFailed), listSome(readWrong, 20))
+	}
 
 	// Every acknowledged write is in the database.
 	rows := pg.SQL(t, "minitwit", `SELECT u.username || '|' || m.text FROM messages m JOIN users u ON u.id = m.author_id WHERE u.username LIKE 'drill writer %'
@@ -203,12 +235,14 @@ UNION ALL SELECT w.username || '|' || x.username FROM follows f JOIN users w ON 
 		"  database down %s (kill to accepting connections); %d requests sent meanwhile, slowest answer %s; slowest failed request of the drill %s\n"+
 		"  crash recovery (restart to accepting connections) %s\n"+
 		"  first acknowledged write %s after the database accepted connections (target <= %s); %s after the restart began\n"+
-		"  acknowledged writes lost: %d; writes answered 503 but committed anyway: %d",
+		"  acknowledged writes lost: %d; writes answered 503 but committed anyway: %d\n"+
+		"  reads (web /public, API /msgs) %d, failed %d (%d not a 503), slowest failed read %s",
 		len(calls), ackedN, ackedMsgs, len(ackedFollows), len(failed), len(wrong),
 		ready.Sub(killed).Round(time.Millisecond), len(during), slowestDuring.Round(time.Millisecond), slowestFail.Round(time.Millisecond),
 		ready.Sub(restarted).Round(time.Millisecond),
 		recovery.Round(time.Millisecond), pgDrillRecoveryTarget, firstAck.End.Sub(restarted).Round(time.Millisecond),
-		len(lost), storedUnacked)
+		len(lost), storedUnacked,
+		len(reads.snapshot()), len(readFailed), len(readWrong), slowestReadFail.Round(time.Millisecond))
 }
 
 // pgReadyLine is what PostgreSQL logs once it accepts connections.
