@@ -113,14 +113,16 @@ func cookieName(r *http.Request, name string) string {
 	return name
 }
 
-// readCookie returns the value of cookie name as the request carries it,
-// under the __Host- name first and then the plain one, so cookies set
-// before the prefix was introduced keep working until they expire.
+// readCookie returns the value of cookie name under the name this request
+// uses (cookieName). Over HTTPS only the __Host- name counts: a plain-name
+// cookie there may have been planted by a sibling subdomain (with
+// Domain=) to sign the browser in to the planter's account, which is what
+// the prefix prevents. Nothing is lost by not reading plain names there:
+// sessions made before the prefix carried no server-side token and are
+// refused anyway, and flashes last minutes. Sign-out still clears both.
 func readCookie(r *http.Request, name string) (string, bool) {
-	for _, n := range []string{hostPrefix + name, name} {
-		if ck, err := r.Cookie(n); err == nil {
-			return ck.Value, true
-		}
+	if ck, err := r.Cookie(cookieName(r, name)); err == nil {
+		return ck.Value, true
 	}
 	return "", false
 }

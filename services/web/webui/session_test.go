@@ -233,8 +233,9 @@ func TestRevokedSessionsEnd(t *testing.T) {
 }
 
 // Over HTTPS the cookies carry the __Host- prefix (Secure, Path=/, no
-// Domain); cookies under the old plain names keep working during the
-// transition, and sign-out clears both names.
+// Domain), and only the prefixed name is read there: a valid session under
+// the plain name (as a sibling subdomain could plant one) signs nobody in.
+// Sign-out clears both names.
 func TestHostPrefixedCookies(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		a := newApp(t, db)
@@ -256,14 +257,17 @@ func TestHostPrefixedCookies(t *testing.T) {
 		session := cookieNamed(t, r, "__Host-minitwit_session").Value
 		for _, tt := range []struct {
 			name   string
-			cookie string
+			h      header
+			signed bool
 		}{
-			{"prefixed name", "__Host-minitwit_session=" + session},
-			{"plain name (set before the prefix)", "minitwit_session=" + session},
+			{"prefixed name over HTTPS", header{"X-Forwarded-Proto": "https", "Cookie": "__Host-minitwit_session=" + session}, true},
+			{"plain name over HTTPS (planted)", header{"X-Forwarded-Proto": "https", "Cookie": "minitwit_session=" + session}, false},
+			{"plain name over HTTP", header{"Cookie": "minitwit_session=" + session}, true},
+			{"prefixed name over HTTP", header{"Cookie": "__Host-minitwit_session=" + session}, false},
 		} {
-			h := header{"X-Forwarded-Proto": "https", "Cookie": tt.cookie}
-			if got := a.client().do("GET", "/", nil, h); got.Status != http.StatusOK {
-				t.Errorf("%s: status %d, want 200", tt.name, got.Status)
+			got := a.client().do("GET", "/", nil, tt.h)
+			if signed := got.Status == http.StatusOK; signed != tt.signed {
+				t.Errorf("%s: status %d, signed in %v, want %v", tt.name, got.Status, signed, tt.signed)
 			}
 		}
 		out := a.client().do("GET", "/logout", nil, header{"X-Forwarded-Proto": "https", "Cookie": "__Host-minitwit_session=" + session})
