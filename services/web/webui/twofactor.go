@@ -64,8 +64,11 @@ var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algo
 
 var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// errCodeRefused is a wrong, reused or expired second-factor code.
-var errCodeRefused = errors.New("Invalid code")
+// errCodeRefused is a wrong, reused or expired second-factor code, shown
+// on the form as codeRefusedText.
+var errCodeRefused = errors.New("invalid second-factor code")
+
+const codeRefusedText = "Invalid code"
 
 // secretBox seals TOTP secrets with AES-256-GCM under a key derived from
 // the session key, bound to the user's id, before they reach the database:

@@ -104,7 +104,7 @@ func (h *Handler) signInWithCode(c *gin.Context) {
 	switch {
 	case errors.Is(err, errCodeRefused):
 		h.metrics.SignIns.WithLabelValues("failure").Inc()
-		h.render(c, h.tf.pages.code, codeData{layout: h.layout(c), Error: errCodeRefused.Error()})
+		h.render(c, h.tf.pages.code, codeData{layout: h.layout(c), Error: codeRefusedText})
 		return
 	case errors.As(err, &throttled):
 		h.metrics.SignIns.WithLabelValues("failure").Inc()

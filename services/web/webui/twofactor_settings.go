@@ -172,7 +172,7 @@ func (h *Handler) enableTwoFactor(c *gin.Context) {
 	}
 	step, match := totpStep(secret, normalizeCode(formValue(c, "code")), h.now(), 0)
 	if !match {
-		h.twoFactorPage(c, v, errCodeRefused.Error())
+		h.twoFactorPage(c, v, codeRefusedText)
 		return
 	}
 	codes, hashes, err := newRecoveryCodes()
