@@ -3,10 +3,13 @@ package webui
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"minitwit/shared/account"
 	"minitwit/shared/domain"
 	"minitwit/shared/httpserver"
 )
@@ -78,6 +81,10 @@ func (h *Handler) mountTwoFactor(r gin.IRouter) {
 
 // twoFactorPage renders the settings page for v as it stands.
 func (h *Handler) twoFactorPage(c *gin.Context, v domain.User, errText string) {
+	h.twoFactorPageStatus(c, http.StatusOK, v, errText)
+}
+
+func (h *Handler) twoFactorPageStatus(c *gin.Context, status int, v domain.User, errText string) {
 	sealed, _, hashes, err := h.tf.store.TwoFactor(c.Request.Context(), v.ID)
 	if err != nil {
 		h.fail(c, err)
@@ -92,7 +99,7 @@ func (h *Handler) twoFactorPage(c *gin.Context, v domain.User, errText string) {
 			}
 		}
 	}
-	h.render(c, h.tf.pages.settings, data)
+	h.renderStatus(c, status, h.tf.pages.settings, data)
 }
 
 func (h *Handler) twoFactorSettings(c *gin.Context) {
@@ -209,13 +216,24 @@ func (h *Handler) enableTwoFactor(c *gin.Context) {
 }
 
 // disableTwoFactor turns two-factor sign-in off given a current code, a
-// recovery code or the password.
+// recovery code or the password. Wrong ones count as failed sign-ins, so
+// a stolen session cannot be used to guess the password here.
 func (h *Handler) disableTwoFactor(c *gin.Context) {
 	v, ok := h.requireViewer(c)
 	if !ok || !h.parseForm(c) {
 		return
 	}
 	ctx := c.Request.Context()
+	accounts, client := h.accounts(), clientAddress(c.Request)
+	var throttled *account.Throttled
+	if err := accounts.SecondFactorAllowed(ctx, v, client); errors.As(err, &throttled) {
+		c.Header("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
+		h.twoFactorPageStatus(c, http.StatusTooManyRequests, v, throttled.Error())
+		return
+	} else if err != nil {
+		h.fail(c, err)
+		return
+	}
 	code, pw := formValue(c, "code"), formValue(c, "password")
 	proven := false
 	switch {
@@ -230,6 +248,10 @@ func (h *Handler) disableTwoFactor(c *gin.Context) {
 		proven, _ = h.hasher.Verify(v.PwHash, pw)
 	}
 	if !proven {
+		if err := accounts.SecondFactorFailed(ctx, v, client); err != nil {
+			h.fail(c, err)
+			return
+		}
 		h.twoFactorPage(c, v, "Invalid code or password")
 		return
 	}

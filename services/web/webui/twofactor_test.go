@@ -286,6 +286,19 @@ func TestTwoFactorThrottle(t *testing.T) {
 		clk.add(time.Hour)
 		c3 := signInStep1(t, a, "finn")
 		wantSignedIn(t, c3, c3.post("/login/code", url.Values{"code": {code(t, secret, clk.now())}}))
+
+		// A signed-in browser (a stolen session, say) cannot guess the
+		// password on the turn-off form either.
+		for range 10 {
+			if r = c3.post("/settings/two-factor/disable", url.Values{"password": {"guess"}}); r.Status == http.StatusTooManyRequests {
+				break
+			}
+			mustContain(t, r.Body, errorBox("Invalid code or password"))
+		}
+		wantStatus(t, r, http.StatusTooManyRequests)
+		r = c3.post("/settings/two-factor/disable", url.Values{"password": {"pw-finn"}})
+		wantStatus(t, r, http.StatusTooManyRequests)
+		mustContain(t, c3.get("/settings/two-factor").Body, "Two-factor sign-in is on.")
 	})
 }
 
