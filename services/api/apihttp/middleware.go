@@ -1,6 +1,7 @@
 package apihttp
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"strconv"
@@ -9,16 +10,25 @@ import (
 )
 
 // requireSimulator refuses any request without the simulator's Basic
-// credentials. Comparisons are constant-time.
+// credentials. The comparisons are of SHA-256 digests in constant time, so
+// neither the content nor the length of the credentials shows in the
+// response time (ConstantTimeCompare returns at once on a length
+// mismatch). The credential is one fixed, generated secret, not a person's
+// password, so it is not throttled; guessing it is hopeless (issue 9).
 func (h *Handler) requireSimulator(c *gin.Context) {
 	user, pw, ok := c.Request.BasicAuth()
-	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(h.SimulatorUser)) == 1
-	pwOK := subtle.ConstantTimeCompare([]byte(pw), []byte(h.SimulatorPassword)) == 1
+	userOK := sameSecret(user, h.SimulatorUser)
+	pwOK := sameSecret(pw, h.SimulatorPassword)
 	if !ok || !userOK || !pwOK {
 		writeError(c, http.StatusForbidden, msgUnauthorized)
 		return
 	}
 	c.Next()
+}
+
+func sameSecret(got, want string) bool {
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // storeLatest records the "latest" query parameter, whether the request
