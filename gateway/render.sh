@@ -94,6 +94,8 @@ port "$HTTPS_PORT" HTTPS_PORT
 port "$PUBLIC_HTTPS_PORT" PUBLIC_HTTPS_PORT
 only "$SERVER_NAME" 'A-Za-z0-9.* _-' SERVER_NAME
 only "$AUTH_BURST" '0-9' AUTH_BURST
+# nginx refuses burst=0 at start; say so here, with the variable's name.
+[ "$AUTH_BURST" -ge 1 ] || die "AUTH_BURST must be at least 1"
 case $AUTH_RATE in
 *r/s | *r/m) only "${AUTH_RATE%r/?}" '0-9' AUTH_RATE ;;
 *) die "AUTH_RATE must look like 5r/s or 60r/m: '$AUTH_RATE'" ;;

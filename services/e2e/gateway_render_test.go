@@ -73,6 +73,12 @@ func testGatewayRender(t *testing.T) {
 		{"AuthRateWithoutUnit", "AUTH_RATE=5"},
 		{"PortOutOfRange", "HTTPS_PORT=70000"},
 		{"CSPWithQuotes", `CSP=default-src "self"`},
+		{"AuthBurstZero", "AUTH_BURST=0"},
+		{"BodyTimeoutWithoutUnit", "CLIENT_BODY_TIMEOUT=10"},
+		{"SendTimeoutInjection", "SEND_TIMEOUT=10s; allow all"},
+		{"ShutdownTimeoutWords", "WORKER_SHUTDOWN_TIMEOUT=forever"},
+		{"ConnLimitZero", "CONN_LIMIT_PER_CLIENT=0"},
+		{"ServerNameWildcardFirst", "SERVER_NAME=*.minitwit.test minitwit.test"},
 	} {
 		t.Run("Refuses/"+bad.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "nginx.conf")
