@@ -13,8 +13,10 @@ import (
 // credentials. The comparisons are of SHA-256 digests in constant time, so
 // neither the content nor the length of the credentials shows in the
 // response time (ConstantTimeCompare returns at once on a length
-// mismatch). The credential is one fixed, generated secret, not a person's
-// password, so it is not throttled; guessing it is hopeless (issue 9).
+// mismatch). It is not throttled: it is one credential shared with the
+// simulator, not a person's password, and counting failures against it
+// would let anyone lock the simulator out; it must be a long random
+// secret where the API is exposed (issue 9, docs/security.md).
 func (h *Handler) requireSimulator(c *gin.Context) {
 	user, pw, ok := c.Request.BasicAuth()
 	userOK := sameSecret(user, h.SimulatorUser)
