@@ -16,7 +16,7 @@ type KeyBackfill struct {
 // BackfillNameKeys gives every user without a name key (rows imported or
 // created before migration 3) the key of their name, oldest user first, in
 // batches of batch users. A user whose key an older user already holds
-// keeps ” and can still sign in by exact name; minitwit-admin verify
+// keeps an empty key and can still sign in by exact name; minitwit-admin verify
 // lists such groups, nobody is merged. Running it again only looks at the
 // users still without a key, so it is idempotent and resumable.
 func (s *Store) BackfillNameKeys(ctx context.Context, batch int) (KeyBackfill, error) {
