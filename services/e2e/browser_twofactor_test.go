@@ -8,9 +8,16 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 )
 
 // brTwoFactor turns two-factor sign-in on in Chromium the way a person
@@ -44,6 +51,8 @@ func brTwoFactor(t *testing.T, browser context.Context, s *brSite) {
 			t.Errorf("QR code has %d paths, want 1", n)
 		}
 		secret = strings.ReplaceAll(b.text("code.totp-secret"), " ", "")
+		// What a phone's camera sees scans to the key shown as text.
+		brExpectQR(t, b, "svg.qr-code", me, secret)
 
 		b.typeInto("#code", "000000")
 		if brTOTP(t, secret, time.Now().Unix()/30) == "000000" {
@@ -110,6 +119,35 @@ func brTwoFactor(t *testing.T, browser context.Context, s *brSite) {
 		brExpectPage(t, replay, replay.click(`form input[type=submit]`), "Sign In")
 		brExpectTexts(t, replay, "error", "div.error", "Error: Invalid code")
 	})
+}
+
+// brExpectQR decodes the QR code sel as Chromium draws it (zbarimg on a
+// screenshot of the element) and checks it is the otpauth:// key of the
+// TOTP parameters authenticator apps expect, for account with secret.
+func brExpectQR(t *testing.T, b *brTab, sel, account, secret string) {
+	t.Helper()
+	zbarimg := NeedTool(t, "zbarimg", "zbar-tools")
+	png := brGet(b, "screenshot of "+sel, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
+	file := filepath.Join(t.TempDir(), "qr.png")
+	if err := os.WriteFile(file, png, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Standard output only: zbarimg complains about D-Bus on standard error.
+	stdout, err := exec.Command(zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", file).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no QR code in the screenshot: %v", err)
+	}
+	out := strings.TrimSpace(string(stdout))
+	u, err := url.Parse(out)
+	if err != nil {
+		t.Fatalf("QR code holds %q: %v", out, err)
+	}
+	q := u.Query()
+	got := []string{u.Scheme, u.Host, u.Path, q.Get("secret"), q.Get("issuer"), q.Get("algorithm"), q.Get("digits"), q.Get("period")}
+	want := []string{"otpauth", "totp", "/MiniTwit:" + account, secret, "MiniTwit", "SHA1", "6", "30"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("QR code %q (-want +got):\n%s", out, diff)
+	}
 }
 
 // brTOTP is RFC 6238's TOTP (HMAC-SHA-1, 30 s steps, 6 digits) of a base32
