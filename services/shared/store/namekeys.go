@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"minitwit/shared/domain"
 )
@@ -21,6 +22,7 @@ type KeyBackfill struct {
 // users still without a key, so it is idempotent and resumable.
 func (s *Store) BackfillNameKeys(ctx context.Context, batch int) (KeyBackfill, error) {
 	var done KeyBackfill
+	batch = min(max(batch, 1), maxBackfillBatch)
 	var after int64
 	for {
 		var rows []userRow
@@ -32,24 +34,65 @@ func (s *Store) BackfillNameKeys(ctx context.Context, batch int) (KeyBackfill, e
 		if len(rows) == 0 {
 			return done, nil
 		}
-		for _, r := range rows {
-			after = r.ID
-			key := domain.NameKey(r.Username)
-			res := s.db.WithContext(ctx).Exec(`UPDATE users SET name_key = @key
-				WHERE id = @id AND name_key = '' AND NOT EXISTS (SELECT 1 FROM users AS o WHERE o.name_key = @key)`,
-				map[string]any{"key": key, "id": r.ID})
-			switch err := translate(res.Error); {
-			case errors.Is(err, domain.ErrUsernameTaken):
-				done.Collided++ // a concurrent registration took the key
-			case err != nil:
-				return done, err
-			case res.RowsAffected == 1:
-				done.Set++
-			default:
-				done.Collided++
-			}
+		after = rows[len(rows)-1].ID
+		set, err := s.setNameKeys(ctx, rows)
+		if errors.Is(err, domain.ErrUsernameTaken) {
+			// A registration took one of the keys meanwhile: one by one.
+			set, err = s.setNameKeysOneByOne(ctx, rows)
+		}
+		if err != nil {
+			return done, err
+		}
+		done.Set += set
+		done.Collided += len(rows) - set
+	}
+}
+
+// maxBackfillBatch keeps a batch's statement within every engine's limit
+// on bound parameters (two per user).
+const maxBackfillBatch = 5000
+
+// setNameKeys sets the keys of rows (in id order) in one statement: each
+// key goes to the first row that has it, unless a user holds it already.
+func (s *Store) setNameKeys(ctx context.Context, rows []userRow) (int, error) {
+	seen := map[string]bool{}
+	var values []string
+	var args []any
+	for _, r := range rows {
+		k := domain.NameKey(r.Username)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		values = append(values, "(CAST(? AS bigint), CAST(? AS varchar(255)))")
+		args = append(args, r.ID, k)
+	}
+	// VALUES columns are column1, column2 on PostgreSQL and SQLite alike.
+	res := s.db.WithContext(ctx).Exec(`UPDATE users SET name_key = v.column2
+		FROM (VALUES `+strings.Join(values, ", ")+`) AS v
+		WHERE users.id = v.column1 AND users.name_key = ''
+		AND NOT EXISTS (SELECT 1 FROM users AS o WHERE o.name_key = v.column2)`, args...)
+	if err := translate(res.Error); err != nil {
+		return 0, err
+	}
+	return int(res.RowsAffected), nil
+}
+
+func (s *Store) setNameKeysOneByOne(ctx context.Context, rows []userRow) (int, error) {
+	set := 0
+	for _, r := range rows {
+		res := s.db.WithContext(ctx).Exec(`UPDATE users SET name_key = @key
+			WHERE id = @id AND name_key = '' AND NOT EXISTS (SELECT 1 FROM users AS o WHERE o.name_key = @key)`,
+			map[string]any{"key": domain.NameKey(r.Username), "id": r.ID})
+		switch err := translate(res.Error); {
+		case errors.Is(err, domain.ErrUsernameTaken):
+		case err != nil:
+			return set, err
+		default:
+			set += int(res.RowsAffected)
 		}
 	}
+	return set, nil
 }
 
 // KeyCollision is a group of users whose names share a name key: look-alike
