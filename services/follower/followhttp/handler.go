@@ -107,6 +107,9 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		c.JSON(status, followclient.ErrorBody{Kind: kind, Message: "unknown user"})
 	case followclient.KindFollowSelf:
 		c.JSON(status, followclient.ErrorBody{Kind: kind, Message: "a user cannot follow themselves"})
+	case followclient.KindUnavailable:
+		_ = c.Error(err)
+		c.JSON(status, followclient.ErrorBody{Kind: kind, Message: "database unavailable"})
 	default:
 		_ = c.Error(err)
 		c.JSON(status, followclient.InternalError)

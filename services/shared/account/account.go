@@ -63,7 +63,7 @@ var (
 	ErrUnknownUser   = errors.New("unknown username")
 	ErrWrongPassword = errors.New("wrong password")
 	// ErrPasswordMismatch is a registration whose confirmation differs.
-	ErrPasswordMismatch = errors.New("The two passwords do not match")
+	ErrPasswordMismatch = errors.New("the two passwords do not match")
 )
 
 // Throttled refuses a sign-in without checking the password because of

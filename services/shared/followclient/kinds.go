@@ -20,6 +20,9 @@ const (
 	// KindUnauthorized: the caller did not present the shared token
 	// (FOLLOWER_TOKEN); answered with 401.
 	KindUnauthorized ErrorKind = "unauthorized"
+	// KindUnavailable: the follower service cannot reach its database; the
+	// caller answers 503 as for its own database.
+	KindUnavailable ErrorKind = "unavailable"
 )
 
 // kinds is the one table between domain errors, kinds and status codes,
@@ -31,6 +34,7 @@ var kinds = []struct {
 }{
 	{domain.ErrNotFound, KindNotFound, http.StatusNotFound},
 	{domain.ErrFollowSelf, KindFollowSelf, http.StatusBadRequest},
+	{domain.ErrUnavailable, KindUnavailable, http.StatusServiceUnavailable},
 }
 
 // KindOf returns the kind and status code the service answers err with;

@@ -26,6 +26,7 @@ func TestKindsRoundTrip(t *testing.T) {
 	}{
 		{domain.ErrNotFound, result{`{"kind":"not_found","message":"m"}`, http.StatusNotFound, domain.ErrNotFound}},
 		{fmt.Errorf("wrapped: %w", domain.ErrFollowSelf), result{`{"kind":"follow_self","message":"m"}`, http.StatusBadRequest, domain.ErrFollowSelf}},
+		{fmt.Errorf("%w: database: refused", domain.ErrUnavailable), result{`{"kind":"unavailable","message":"m"}`, http.StatusServiceUnavailable, domain.ErrUnavailable}},
 		{errors.New("disk on fire"), result{`{"kind":"internal","message":"m"}`, http.StatusInternalServerError, nil}},
 	} {
 		kind, status := KindOf(tc.err)

@@ -177,7 +177,7 @@ func TestStyleSheet(t *testing.T) {
 			t.Errorf("Content-Type %q", ct)
 		}
 		mustContain(t, r.Body, ".flashes", "@media")
-		// No other external asset: images come from Gravatar only.
+		// No other asset: the avatars are this site's (avatar_test.go).
 		for _, n := range findAll(parse(t, page.Body), func(n *html.Node) bool { return attr(n, "src") != "" }) {
 			t.Errorf("unexpected asset %q", attr(n, "src"))
 		}
