@@ -27,7 +27,7 @@ ensure_packages "$PG_BIN/initdb:postgresql-15" curl:curl shellcheck:shellcheck \
   prometheus-blackbox-exporter:prometheus-blackbox-exporter \
   chromium:chromium npm:npm gpg:gnupg aws:awscli docker:docker.io dockerd:docker.io \
   debootstrap:debootstrap nft:nftables containerd:containerd \
-  nsenter:util-linux unshare:util-linux ip:iproute2
+  nsenter:util-linux unshare:util-linux ip:iproute2 zbarimg:zbar-tools
 command -v go >/dev/null || die "Go is required (https://go.dev/dl), see README"
 
 # Every package of the workspace's modules (go.work), in one call each.
@@ -56,6 +56,17 @@ export MINITWIT_TEST_PG_URL=$TESTPG_URL MINITWIT_REQUIRE_PG=1
 
 step "go test -race (unit and contract tests on SQLite and PostgreSQL)"
 go test -race -count=1 "${unit_pkgs[@]}"
+
+# The seed corpora already ran above; this explores beyond them for a fixed
+# time per target, on SQLite and the throwaway PostgreSQL. A crasher is
+# written to the package's testdata/fuzz/<Target>/ (commit it with the fix).
+# -fuzzminimizetime: the default 60 s of shrinking stalls short runs.
+step "fuzzing (${FUZZ_TIME:=15s} per target)"
+fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "$FUZZ_TIME" -fuzzminimizetime 5s "$2"; }
+fuzz FuzzAPI ./services/api/apihttp
+fuzz FuzzForms ./services/web/webui
+fuzz FuzzCookie ./services/web/webui
+fuzz FuzzCursor ./services/web/webui
 pg_stop TESTPG
 
 if [[ ${SKIP_E2E:-0} == 1 ]]; then
