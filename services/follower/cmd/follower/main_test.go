@@ -2,34 +2,23 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"minitwit/shared/service"
+	"minitwit/shared/service/servicetest"
 )
 
 const token = "follower-cmd-test-token-0123456789"
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func run(ctx context.Context, args []string) error {
 	return service.Run(ctx, defaults, args, serve)
 }
 
 func setEnv(t *testing.T) (addr, metricsAddr string) {
-	addr, metricsAddr = freeAddr(t), freeAddr(t)
+	addr, metricsAddr = servicetest.FreeAddr(t), servicetest.FreeAddr(t)
 	for k, v := range map[string]string{
 		"DATABASE_URL": filepath.Join(t.TempDir(), "follower.db"), "ADDR": addr, "METRICS_ADDR": metricsAddr,
 		"LOG_LEVEL": "error", "FOLLOWER_TOKEN": "", "FOLLOWER_TOKEN_FILE": "",
@@ -61,35 +50,8 @@ func TestRefusesToStartWithoutToken(t *testing.T) {
 func TestServesTokenHolders(t *testing.T) {
 	addr, metricsAddr := setEnv(t)
 	t.Setenv("FOLLOWER_TOKEN", token)
-	if err := run(context.Background(), []string{"migrate"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	}()
+	servicetest.Serve(t, run, addr)
 	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("follower did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	for _, tc := range []struct {
 		url, auth string
 		status    int

@@ -4,23 +4,12 @@ import (
 	"context"
 	"io"
 	"minitwit/shared/service"
-	"net"
+	"minitwit/shared/service/servicetest"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // run is what the binary runs, with the arguments after its name.
 func run(ctx context.Context, args []string) error {
@@ -28,7 +17,7 @@ func run(ctx context.Context, args []string) error {
 }
 
 func setEnv(t *testing.T) (addr, metricsAddr string) {
-	addr, metricsAddr = freeAddr(t), freeAddr(t)
+	addr, metricsAddr = servicetest.FreeAddr(t), servicetest.FreeAddr(t)
 	t.Setenv("DATABASE_URL", filepath.Join(t.TempDir(), "web.db"))
 	t.Setenv("ADDR", addr)
 	t.Setenv("METRICS_ADDR", metricsAddr)
@@ -98,35 +87,8 @@ func get(t *testing.T, url string) (int, string) {
 // on the other, and stops cleanly when its context ends.
 func TestServes(t *testing.T) {
 	addr, metricsAddr := setEnv(t)
-	if err := run(context.Background(), []string{"migrate"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil) }()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	}()
+	servicetest.Serve(t, run, addr)
 	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("web did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	tests := []struct {
 		url    string
 		status int
