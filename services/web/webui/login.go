@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"minitwit/shared/account"
+	"minitwit/shared/domain"
 	"minitwit/shared/httpserver"
 )
 
@@ -66,6 +67,13 @@ func (h *Handler) login(c *gin.Context) {
 		h.askSecondFactor(c, u)
 		return
 	}
+	h.finishSignIn(c, u)
+}
+
+// finishSignIn starts the session of a user who proved who they are (the
+// password, and the second factor where it is on) and answers as the
+// contract's sign-in does.
+func (h *Handler) finishSignIn(c *gin.Context, u domain.User) {
 	if err := h.startSession(c, u.ID); err != nil {
 		h.fail(c, err)
 		return

@@ -120,12 +120,5 @@ func (h *Handler) signInWithCode(c *gin.Context) {
 			WithError(err).Warn("could not reset the second-factor throttle")
 	}
 	setCookie(c.Writer, c.Request, signInCookie, "", -1)
-	if err := h.startSession(c, u.ID); err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.metrics.SignIns.WithLabelValues("success").Inc()
-	c.Set(httpserver.UserKey, u.Username)
-	h.addFlash(c, "You were logged in")
-	h.redirect(c, "/")
+	h.finishSignIn(c, u)
 }
