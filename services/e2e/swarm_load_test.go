@@ -242,7 +242,7 @@ func swarmRollingUpdate(t *testing.T, s *localSwarm) {
 			took = time.Since(start)
 		})
 		if err != nil {
-			t.Fatalf("%s: %v\n%s", run.what, err, out)
+			t.Fatalf("%s: %v\n%s\nservices' own errors:\n%s", run.what, err, out, s.serviceErrors(t, "web", "api", "follower"))
 		}
 		t.Logf("%s: converged in %s; load: %s", run.what, took.Round(time.Second), res)
 		if len(res.Wrong) != 0 {
@@ -329,4 +329,21 @@ func swarmTaskKill(t *testing.T, s *localSwarm) {
 	})
 	t.Logf("task kill: web and api replaced and healthy after %s; load: %s; failures: %q",
 		replaced.Round(100*time.Millisecond), res, first(append(res.Transport, res.Wrong...), 10))
+}
+
+// serviceErrors are the last log lines of the services' tasks, failed ones
+// included, that are not info-level JSON (a refused start prints plain
+// text), to tell why a task exited.
+func (s *localSwarm) serviceErrors(t testing.TB, svcs ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, svc := range svcs {
+		out, _ := s.tryDocker("service", "logs", "--raw", "--tail", "200", s.stack+"_"+svc)
+		for _, l := range lines(out) {
+			if !strings.Contains(l, `"level":"info"`) {
+				fmt.Fprintf(&b, "%s: %s\n", svc, l)
+			}
+		}
+	}
+	return b.String()
 }
