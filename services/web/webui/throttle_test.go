@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"minitwit/shared/storetest"
 )
@@ -16,7 +17,10 @@ import (
 // the account's count.
 func TestSignInThrottledAcrossReplicas(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		one, two := newApp(t, db), newApp(t, db)
+		// A clock that stands still: on a slow machine the 1 s block
+		// could otherwise run out between the fifth failure and the check.
+		clk := &clock{t: time.Now()}
+		one, two := newApp(t, db, withClock(clk)), newApp(t, db, withClock(clk))
 		one.createUser("carol", "carol@example.com", "right-password")
 		replicas := []*app{one, two}
 		for i := range 5 {
@@ -58,7 +62,7 @@ func TestSignInThrottledAcrossReplicas(t *testing.T) {
 // the test's peer is loopback, and another address is not affected.
 func TestSignInThrottledPerClient(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		a := newApp(t, db)
+		a := newApp(t, db, withClock(&clock{t: time.Now()}))
 		a.createUser("erin", "erin@example.com", "erin-password")
 		from := func(ip string) header { return header{"X-Forwarded-For": ip} }
 		login := func(ip, name, pw string) response {
