@@ -5,7 +5,9 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -26,6 +29,45 @@ import (
 // this time with domain.ErrUnavailable (503) instead of hanging; connections
 // are pooled, so a healthy database is rarely asked for a new one.
 const ConnectTimeout = 250 * time.Millisecond
+
+// StartTimeout bounds how long Open keeps trying to reach PostgreSQL. One
+// attempt has ConnectTimeout, which a TLS handshake on a loaded machine can
+// exceed now and then; a service (or a migrate job) that gave up after one
+// attempt would exit and be restarted for nothing.
+const StartTimeout = 15 * time.Second
+
+// pingAtStart pings until the database answers or budget has passed. An
+// answer that will not change by waiting (a wrong password, a missing
+// database, a certificate that does not verify) ends it at once.
+func pingAtStart(db *sql.DB, budget time.Duration) error {
+	deadline := time.Now().Add(budget)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*ConnectTimeout)
+		err := db.PingContext(ctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if permanent(err) {
+			return fmt.Errorf("connect to postgres: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("connect to postgres (tried for %s): %w", budget, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// permanent tells a refusal by the server (other than "starting up") or a
+// failed certificate check from a database that is not there yet.
+func permanent(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code != "57P03" // cannot_connect_now: starting up or shutting down
+	}
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &verify)
+}
 
 // Store implements domain.UserStore, domain.MessageStore,
 // domain.FollowService and domain.LatestStore on one database.
@@ -48,7 +90,8 @@ func open(databaseURL string, lazy bool) (*Store, error) {
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		PrepareStmt:            false,
-		DisableAutomaticPing:   lazy,
+		// The PostgreSQL branch pings by itself (pingAtStart).
+		DisableAutomaticPing: true,
 	}
 	var (
 		db  *gorm.DB
@@ -70,6 +113,12 @@ func open(databaseURL string, lazy bool) (*Store, error) {
 		}
 		if err := markUnavailable(db); err != nil {
 			return nil, err
+		}
+		if !lazy {
+			if err := pingAtStart(sqlDB, StartTimeout); err != nil {
+				_ = sqlDB.Close()
+				return nil, err
+			}
 		}
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)

@@ -28,7 +28,7 @@ func (c unavailableConnector) Connect(ctx context.Context) (driver.Conn, error) 
 	defer cancel()
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: database: %v", domain.ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: database: %w", domain.ErrUnavailable, err)
 	}
 	return conn, nil
 }
