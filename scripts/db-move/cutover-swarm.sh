@@ -6,8 +6,11 @@
 # stack's update_config), so requests are served throughout; for a while old
 # tasks write to the source, whose changes still replicate to the target.
 #
-#   NEW_DATABASE_URL=postgres://minitwit@HOST:5432/minitwit?sslmode=disable \
+#   NEW_DATABASE_URL='postgres://minitwit@HOST:5432/minitwit?sslmode=verify-full&sslrootcert=/run/secrets/db_ca.crt' \
 #     [STACK_NAME=minitwit] [DRY_RUN=1] scripts/db-move/cutover-swarm.sh
+#
+# The new server must speak TLS with a certificate from the stack's CA that
+# names HOST (DB_TLS_EXTRA_NAMES=HOST scripts/db-tls.sh --renew).
 #
 # The password stays the secret minitwit_db_password: give the new server's
 # role the same one. Then make the change permanent in the stack's settings
