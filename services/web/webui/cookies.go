@@ -58,18 +58,28 @@ func (s signer) decode(purpose, value string, v any) bool {
 	if !ok {
 		return false
 	}
-	// Strict: one spelling per signed value (no stray bits in the last
-	// character), as the encoder writes it.
-	enc := base64.RawURLEncoding.Strict()
-	payload, err := enc.DecodeString(p)
-	if err != nil {
+	payload, ok := decodeExact(p)
+	if !ok {
 		return false
 	}
-	sum, err := enc.DecodeString(m)
-	if err != nil || !s.signed(sum, purpose, payload) {
+	sum, ok := decodeExact(m)
+	if !ok || !s.signed(sum, purpose, payload) {
 		return false
 	}
 	return json.Unmarshal(payload, v) == nil
+}
+
+// decodeExact decodes unpadded base64url accepting one spelling per value,
+// the one the encoder writes: Strict refuses stray bits in the last
+// character, and the length check refuses the line breaks the decoder
+// would otherwise skip (both found by FuzzCookie).
+func decodeExact(s string) ([]byte, bool) {
+	enc := base64.RawURLEncoding.Strict()
+	b, err := enc.DecodeString(s)
+	if err != nil || enc.EncodedLen(len(b)) != len(s) {
+		return nil, false
+	}
+	return b, true
 }
 
 func (s signer) signed(sum []byte, purpose string, payload []byte) bool {

@@ -62,8 +62,8 @@ func decodeSessionCookie(s signer, value string) ([]byte, bool) {
 	if !s.decode(sessionPurpose, value, &v) {
 		return nil, false
 	}
-	token, err := base64.RawURLEncoding.Strict().DecodeString(v.Token)
-	if err != nil || len(token) != sessionTokenBytes {
+	token, ok := decodeExact(v.Token)
+	if !ok || len(token) != sessionTokenBytes {
 		return nil, false
 	}
 	return token, true
