@@ -235,6 +235,9 @@ func (w *worker) do(ctx context.Context, name string, planned time.Time) {
 		// Unfollow always undoes a follow: make one first (it is a real
 		// follow and is reported as one).
 		w.call(ctx, "follow", time.Now())
+		if len(w.pending) == 0 {
+			return // that follow failed: there is nothing of ours to undo
+		}
 	}
 	w.call(ctx, name, planned)
 }
